@@ -1,0 +1,164 @@
+// Embedded mode: one `chronoq server` on SQLite with its local worker pool (concurrency 50),
+// driven through its HTTP API as a user would. The measurements are those `npm run bench` always
+// made (moved here from bench/run.js unchanged).
+import { makeClient } from './http.js';
+import { startServerProcess } from './server-process.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function untilQueueDone(request, queue, n, lastId) {
+  // Wait on the last task first (cheap, no polling), then confirm every one is done.
+  if (lastId) await request('GET', `/api/v1/tasks/${lastId}/wait?timeoutMs=600000`);
+  const deadline = performance.now() + 600_000; // a bound, far above any healthy run
+  for (;;) {
+    const q = await request('GET', `/api/v1/queues/${queue}`);
+    const done = (q.counts.succeeded ?? 0) + (q.counts.failed ?? 0);
+    if (done >= n) return;
+    if (performance.now() > deadline) throw new Error(`queue ${queue}: ${done}/${n} done`);
+    await sleep(20);
+  }
+}
+
+async function enqueueOneByOne(request, n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++)
+    await request('POST', '/api/v1/tasks', {
+      type: 'chronoq.noop',
+      queue: 'enq1',
+      delayMs: 3_600_000,
+    });
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function enqueueConcurrent(request, n, inFlight) {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) {
+        next++;
+        await request('POST', '/api/v1/tasks', {
+          type: 'chronoq.noop',
+          queue: 'enq50',
+          delayMs: 3_600_000,
+        });
+      }
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function enqueueBatch(request, n, size) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += size) {
+    const tasks = Array.from({ length: Math.min(size, n - i) }, () => ({
+      type: 'chronoq.noop',
+      queue: 'enqbatch',
+      delayMs: 3_600_000,
+    }));
+    await request('POST', '/api/v1/tasks/batch', { tasks });
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function processing(request, n) {
+  await request('POST', '/api/v1/queues/proc/pause');
+  for (let i = 0; i < n; i += 1000) {
+    const tasks = Array.from({ length: Math.min(1000, n - i) }, () => ({
+      type: 'chronoq.noop',
+      queue: 'proc',
+    }));
+    await request('POST', '/api/v1/tasks/batch', { tasks });
+  }
+  const t0 = performance.now();
+  await request('POST', '/api/v1/queues/proc/resume');
+  await untilQueueDone(request, 'proc', n);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function latency(request, rate, seconds) {
+  const n = rate * seconds;
+  const ids = [];
+  const t0 = performance.now();
+  const sends = [];
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    sends.push(
+      request('POST', '/api/v1/tasks', { type: 'chronoq.noop', queue: 'lat' }).then((t) =>
+        ids.push(t.id),
+      ),
+    );
+  }
+  await Promise.all(sends);
+  await untilQueueDone(request, 'lat', n, ids[ids.length - 1]);
+  const lat = [];
+  let cursor = null;
+  do {
+    const page = await request(
+      'GET',
+      `/api/v1/tasks?queue=lat&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    for (const t of page.tasks) lat.push(Date.parse(t.startedAt) - Date.parse(t.createdAt));
+    cursor = page.nextCursor;
+  } while (cursor && lat.length < n * 2);
+  lat.sort((a, b) => a - b);
+  return {
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    p99: pct(lat, 99),
+    max: lat[lat.length - 1],
+    n: lat.length,
+  };
+}
+
+/**
+ * Options: tasks, enqueue, rate, seconds, port, only (process|latency|enqueue), profileDir.
+ * Returns `{ results, title, rows }`.
+ */
+export async function runEmbedded({
+  tasks: TOTAL = 20000,
+  enqueue: ENQUEUE_N = 5000,
+  rate: LATENCY_RATE = 200,
+  seconds: LATENCY_SECONDS = 5,
+  port: PORT = 7391,
+  only,
+  profileDir,
+} = {}) {
+  // profileDir: write the server's CPU profile there (open it in Chrome DevTools or speedscope).
+  const server = await startServerProcess({ port: PORT, concurrency: 50, profileDir });
+  const request = makeClient(server.base);
+  const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL };
+  try {
+    // only: process|latency|enqueue runs one part (for profiling).
+    if (!only || only === 'enqueue') {
+      results.enqueueOneByOne = Math.round(
+        await enqueueOneByOne(request, Math.min(ENQUEUE_N, 3000)),
+      );
+      results.enqueueConcurrent50 = Math.round(await enqueueConcurrent(request, ENQUEUE_N * 2, 50));
+      results.enqueueBatch1000 = Math.round(await enqueueBatch(request, ENQUEUE_N * 10, 1000));
+    }
+    if (!only || only === 'process')
+      results.processNoopPerSec = Math.round(await processing(request, TOTAL));
+    if (!only || only === 'latency')
+      results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
+  } finally {
+    await server.stop();
+  }
+
+  const lat = results.latencyMs ?? {};
+  const rows = [
+    ['enqueue, one by one (tasks/s)', results.enqueueOneByOne],
+    ['enqueue, 50 concurrent (tasks/s)', results.enqueueConcurrent50],
+    ['enqueue, batches of 1000 (tasks/s)', results.enqueueBatch1000],
+    [`process ${TOTAL} noop tasks, concurrency 50 (tasks/s)`, results.processNoopPerSec],
+    [
+      `submit→start p50 / p95 / p99 / max at ${LATENCY_RATE}/s (ms)`,
+      `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,
+    ],
+  ];
+  return { results, title: `Chronoq embedded (SQLite), ${process.version}`, rows };
+}

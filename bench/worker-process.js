@@ -1,0 +1,11 @@
+// Start `chronoq worker` (a remote worker, over WebSocket) as a child process and wait until it
+// has connected, as a user would run it on another machine.
+import { spawnChronoq } from './children.js';
+
+export function startWorkerProcess({ url, id, concurrency, profileDir }) {
+  return spawnChronoq(
+    'worker',
+    ['--url', url, '--id', id, '--name', id, '--concurrency', String(concurrency)],
+    { ready: /connected to \S+/, profileDir, label: `chronoq worker ${id}` },
+  );
+}

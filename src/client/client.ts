@@ -1,0 +1,260 @@
+import { formatDuration } from '../protocol/duration.js';
+import { taskListQuerySchema } from '../protocol/queries.js';
+import { queuePatchSchema, type QueuePatch } from '../protocol/queue.js';
+import { taskBatchSchema, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
+import type { LogLineView, QueueView, TaskPage, TaskView, WorkerView } from '../protocol/views.js';
+import { ChronoqTimeoutError, ChronoqValidationError } from './errors.js';
+import { followLogs } from './follow-logs.js';
+import { HttpTransport, toApiError, type FetchLike, type QueryValues } from './http.js';
+import { sleep } from './sleep.js';
+import type {
+  ChronoqClientOptions,
+  FollowLogsOptions,
+  HealthView,
+  LogsOptions,
+  TaskListOptions,
+  WaitOptions,
+} from './types.js';
+import { validate } from './validate.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:7070';
+const V1 = '/api/v1';
+/** Longest single `GET …/wait` call; longer waits are made of several. */
+export const WAIT_SLICE_MS = 30_000;
+
+type TaskAction = 'cancel' | 'pause' | 'resume' | 'retry';
+type WorkerAction = 'cordon' | 'uncordon' | 'drain';
+
+/**
+ * The typed client of the Chronoq HTTP API (`/api/v1`).
+ *
+ * Every method throws `ChronoqApiError` when the API answers with an error,
+ * `ChronoqValidationError` when the input is refused before sending, and `ChronoqNetworkError`
+ * when the server cannot be reached. The constructor throws `ChronoqValidationError` for a URL
+ * that is not http(s).
+ */
+export class ChronoqClient {
+  /** The server root this client calls. */
+  readonly url: string;
+  private readonly http: HttpTransport;
+
+  constructor(options: ChronoqClientOptions = {}) {
+    const env = typeof process === 'undefined' ? {} : process.env;
+    const token = options.token ?? env.CHRONOQ_TOKEN;
+    const url = options.url || env.CHRONOQ_URL || DEFAULT_URL;
+    if (!/^https?:\/\/[^/]/.test(url)) {
+      throw new ChronoqValidationError(`url: "${url}" is not an http(s) URL`, 'url');
+    }
+    this.http = new HttpTransport({
+      baseUrl: url,
+      token: token || undefined,
+      actor: options.actor,
+      fetch: options.fetch ?? (((input, init) => fetch(input, init)) satisfies FetchLike),
+    });
+    this.url = this.http.baseUrl;
+  }
+
+  // ── tasks ────────────────────────────────────────────────────────────────
+
+  /** Submit one task. With a known idempotency key the existing task comes back. */
+  async submit(spec: TaskSpec): Promise<TaskView> {
+    validate(taskSpecSchema, spec);
+    return this.http.json<TaskView>('POST', `${V1}/tasks`, { body: spec });
+  }
+
+  /** Submit several tasks, all or nothing. */
+  async submitBatch(specs: TaskSpec[]): Promise<TaskView[]> {
+    validate(taskBatchSchema, { tasks: specs });
+    const r = await this.http.json<{ tasks: TaskView[] }>('POST', `${V1}/tasks/batch`, {
+      body: { tasks: specs },
+    });
+    return r.tasks;
+  }
+
+  /** A task with its attempts and history. */
+  async get(id: string): Promise<TaskView> {
+    return this.http.json<TaskView>('GET', taskPath(id));
+  }
+
+  /** One page of tasks, newest first. */
+  async list(query: TaskListOptions = {}): Promise<TaskPage> {
+    const q = listQuery(query);
+    validate(taskListQuerySchema, q);
+    return this.http.json<TaskPage>('GET', `${V1}/tasks`, { query: q });
+  }
+
+  /** Every task that matches, page after page. */
+  async *listAll(query: TaskListOptions = {}): AsyncGenerator<TaskView, void, undefined> {
+    for await (const page of this.pages(query)) yield* page.tasks;
+  }
+
+  /** The pages of a listing, following `nextCursor` to the end. */
+  async *pages(query: TaskListOptions = {}): AsyncGenerator<TaskPage, void, undefined> {
+    let cursor = query.cursor;
+    for (;;) {
+      const page = await this.list({ ...query, cursor });
+      yield page;
+      if (!page.nextCursor) return;
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Cancel a task (409 when it is already finished). */
+  cancel(id: string): Promise<TaskView> {
+    return this.act(id, 'cancel');
+  }
+
+  /** Pause a task, queued or running. */
+  pause(id: string): Promise<TaskView> {
+    return this.act(id, 'pause');
+  }
+
+  /** Resume a paused task. */
+  resume(id: string): Promise<TaskView> {
+    return this.act(id, 'resume');
+  }
+
+  /** Run a failed or cancelled task again with a fresh retry budget. */
+  retry(id: string): Promise<TaskView> {
+    return this.act(id, 'retry');
+  }
+
+  /**
+   * Resolve with the task once it is terminal (succeeded, failed, cancelled, skipped), asking
+   * the server in slices of at most 30 s. Throws `ChronoqTimeoutError` after `timeoutMs`.
+   */
+  async wait(id: string, o: WaitOptions = {}): Promise<TaskView> {
+    const started = Date.now();
+    const deadline = o.timeoutMs === undefined ? Infinity : started + o.timeoutMs;
+    let last: TaskView | null = null;
+    for (;;) {
+      const sliceStart = Date.now();
+      const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - sliceStart));
+      const answer = await this.http.send('GET', `${taskPath(id)}/wait`, {
+        query: { timeoutMs: Math.round(slice) },
+        signal: o.signal,
+      });
+      if (answer.status === 200) return answer.body as TaskView;
+      if (answer.status !== 408) throw toApiError(answer);
+      last = taskOf(answer.body) ?? last;
+      const now = Date.now();
+      if (now >= deadline) {
+        const still = last ? ` (still ${last.state})` : '';
+        throw new ChronoqTimeoutError(
+          `task ${id} did not finish within ${formatDuration(now - started)}${still}`,
+          last,
+        );
+      }
+      // A server that answers long before the slice is up is not waiting: do not spin.
+      if (now - sliceStart < slice / 2) await sleep(Math.min(250, deadline - now), o.signal);
+      o.signal?.throwIfAborted();
+    }
+  }
+
+  /** The captured output of a task (all attempts unless `attempt` is given). */
+  async logs(id: string, o: LogsOptions = {}): Promise<LogLineView[]> {
+    const r = await this.http.json<{ lines: LogLineView[] }>('GET', `${taskPath(id)}/logs`, {
+      query: { attempt: o.attempt, after: o.after },
+    });
+    return r.lines;
+  }
+
+  /**
+   * Stream a task's log lines as they come, ending when the task is terminal or `signal`
+   * aborts: `for await (const line of client.followLogs(id, { signal })) …`.
+   */
+  followLogs(id: string, o: FollowLogsOptions = {}): AsyncGenerator<LogLineView, void, undefined> {
+    return followLogs(this.http, `${taskPath(id)}/logs`, o);
+  }
+
+  // ── queues ───────────────────────────────────────────────────────────────
+
+  /** Every queue with its settings and its task counts by state. */
+  async queues(): Promise<QueueView[]> {
+    const r = await this.http.json<{ queues: QueueView[] }>('GET', `${V1}/queues`);
+    return r.queues;
+  }
+
+  /** One queue (a queue exists as soon as it is named). */
+  async queue(name: string): Promise<QueueView> {
+    return this.http.json<QueueView>('GET', queuePath(name));
+  }
+
+  /** Change (or create) a queue's settings; `null` clears a limit. */
+  async setQueue(name: string, patch: QueuePatch): Promise<QueueView> {
+    validate(queuePatchSchema, patch);
+    return this.http.json<QueueView>('PATCH', queuePath(name), { body: patch });
+  }
+
+  /** Stop placing tasks of this queue. */
+  async pauseQueue(name: string): Promise<QueueView> {
+    return this.http.json<QueueView>('POST', `${queuePath(name)}/pause`);
+  }
+
+  async resumeQueue(name: string): Promise<QueueView> {
+    return this.http.json<QueueView>('POST', `${queuePath(name)}/resume`);
+  }
+
+  // ── workers ──────────────────────────────────────────────────────────────
+
+  /** Live and lost workers. */
+  async workers(): Promise<WorkerView[]> {
+    const r = await this.http.json<{ workers: WorkerView[] }>('GET', `${V1}/workers`);
+    return r.workers;
+  }
+
+  /** Place nothing new on a worker. */
+  cordonWorker(id: string): Promise<WorkerView> {
+    return this.workerAct(id, 'cordon');
+  }
+
+  uncordonWorker(id: string): Promise<WorkerView> {
+    return this.workerAct(id, 'uncordon');
+  }
+
+  /** Place nothing new on a worker and let its running tasks finish. */
+  drainWorker(id: string): Promise<WorkerView> {
+    return this.workerAct(id, 'drain');
+  }
+
+  // ── meta ─────────────────────────────────────────────────────────────────
+
+  /** `GET /healthz`: the server process is up. */
+  async health(): Promise<HealthView> {
+    return this.http.json<HealthView>('GET', '/healthz');
+  }
+
+  private act(id: string, action: TaskAction): Promise<TaskView> {
+    return this.http.json<TaskView>('POST', `${taskPath(id)}/${action}`);
+  }
+
+  private workerAct(id: string, action: WorkerAction): Promise<WorkerView> {
+    return this.http.json<WorkerView>('POST', `${V1}/workers/${enc(id)}/${action}`);
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function taskPath(id: string): string {
+  return `${V1}/tasks/${enc(id)}`;
+}
+
+function queuePath(name: string): string {
+  return `${V1}/queues/${enc(name)}`;
+}
+
+/** The query string values of a listing (states joined with commas). */
+function listQuery(q: TaskListOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  const values: QueryValues = { ...q, state: Array.isArray(q.state) ? q.state.join(',') : q.state };
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** The task a 408 from `…/wait` carries, if any. */
+function taskOf(body: unknown): TaskView | null {
+  const t = (body as { task?: unknown } | null)?.task;
+  return typeof t === 'object' && t !== null ? (t as TaskView) : null;
+}

@@ -1,0 +1,47 @@
+/**
+ * The Chronoq SDK: a typed client of the HTTP API, its errors, and the shared schemas and types.
+ */
+export { ChronoqClient, DEFAULT_URL } from './client.js';
+export { Worker, type WorkerOptions, type WorkerTaint } from './worker.js';
+export {
+  PermanentError,
+  SnoozeError,
+  snooze,
+  type Handler,
+  type HandlerMap,
+  type TaskContext,
+} from '../worker/index.js';
+export {
+  ChronoqApiError,
+  ChronoqNetworkError,
+  ChronoqTimeoutError,
+  ChronoqValidationError,
+} from './errors.js';
+export type { FetchLike } from './http.js';
+export type {
+  ChronoqClientOptions,
+  FollowLogsOptions,
+  HealthView,
+  LogsOptions,
+  TaskListOptions,
+  WaitOptions,
+} from './types.js';
+export { parseEventStream, type ServerSentEvent } from './sse.js';
+
+export { taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
+export { queuePatchSchema, parseRate, type QueuePatch } from '../protocol/queue.js';
+export { TASK_STATE_NAMES, type TaskListQuery } from '../protocol/queries.js';
+export { parseDuration, formatDuration } from '../protocol/duration.js';
+export type { ErrorBody, ErrorCode } from '../protocol/errors.js';
+export type {
+  AttemptView,
+  LogLineView,
+  QueueView,
+  TaskErrorView,
+  TaskEventView,
+  TaskPage,
+  TaskStateName,
+  TaskView,
+  WantName,
+  WorkerView,
+} from '../protocol/views.js';

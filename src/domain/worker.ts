@@ -1,0 +1,30 @@
+import type { ExecutorKind, ResourceRequest, Taint } from './task.js';
+
+export type WorkerStatus = 'live' | 'lost' | 'stopped';
+
+/** A worker as the store records it. */
+export interface WorkerRecord {
+  id: string;
+  name: string;
+  /** The server replica holding its session. */
+  replicaId: string;
+  status: WorkerStatus;
+  labels: Record<string, string>;
+  taints: Taint[];
+  capacity: number;
+  resources: ResourceRequest;
+  /** Handler types it registered; null means it runs any type. */
+  types: string[] | null;
+  executors: ExecutorKind[];
+  queues: string[] | null;
+  weight: number;
+  cordoned: boolean;
+  draining: boolean;
+  /** Tasks it reported running at its last heartbeat. */
+  load: number;
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+  /** When the worker counts as lost unless it heartbeats again. */
+  expiresAt: number;
+}

@@ -1,0 +1,167 @@
+import {
+  place,
+  type Assignment,
+  type PlacementLimits,
+  type PlacementStrategy,
+  type PlacementTask,
+  type PlacementWorker,
+} from '../domain/placement.js';
+import type { QueueSettings } from '../domain/queue.js';
+import type { Task } from '../domain/task.js';
+import type { WorkerRecord } from '../domain/worker.js';
+import type { ActiveTally, LeaderFence, Store } from '../store/store.js';
+
+export interface PlacerOptions {
+  store: Store;
+  /** Most ready tasks read in one round. */
+  batchSize: number;
+  random: () => number;
+  /** Queue settings, cached by the scheduler. */
+  queues: () => Promise<Map<string, QueueSettings>>;
+}
+
+export interface Unplaceable {
+  taskId: string;
+  attempt: number;
+  reason: string;
+}
+
+export interface PlacementRound {
+  assigned: Task[];
+  /** Tasks no live worker can ever take, with the reason. */
+  unplaceable: Unplaceable[];
+}
+
+/**
+ * One placement round: read live workers and what they hold, read the best ready tasks, run the
+ * pure placement function, and assign the result in one batch write.
+ */
+export class Placer {
+  private cursor = 0;
+
+  constructor(private readonly opts: PlacerOptions) {}
+
+  async round(fence: LeaderFence, now: number): Promise<PlacementRound> {
+    const { store } = this.opts;
+    const none: PlacementRound = { assigned: [], unplaceable: [] };
+    const workers = (await store.workerList()).filter(
+      (w) => w.status === 'live' && w.expiresAt > now && !w.cordoned && !w.draining,
+    );
+    if (workers.length === 0) return none;
+
+    const queues = await this.opts.queues();
+    const rateWindows = new Map<string, number>();
+    for (const q of queues.values()) {
+      if (q.rateLimit) rateWindows.set(q.name, now - q.rateLimit.intervalMs);
+    }
+    const tally = await store.taskActive(rateWindows);
+    const candidates = workers.map((w) => toPlacementWorker(w, tally));
+    const free = candidates.reduce((sum, w) => sum + Math.max(0, w.freeSlots), 0);
+    if (free <= 0) return none;
+
+    // A little more than the free slots, so a few tasks that fit no worker do not starve the rest.
+    const ready = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
+    if (ready.length === 0) return none;
+
+    // Strategies are per queue: place each run of tasks that share one, in priority order,
+    // carrying the workers' remaining slots and the limits from one run to the next.
+    let workersLeft: PlacementWorker[] = candidates;
+    let limits: PlacementLimits = limitsFor(ready, queues, tally);
+    const assignments: Assignment[] = [];
+    const unplaceable = new Map<string, string>();
+    for (const run of runsByStrategy(ready, queues)) {
+      const result = place({
+        tasks: run.tasks.map(toPlacementTask),
+        workers: workersLeft,
+        limits,
+        strategy: run.strategy,
+        cursor: this.cursor,
+        random: this.opts.random,
+      });
+      this.cursor = result.cursor;
+      workersLeft = result.remaining;
+      limits = result.limits;
+      assignments.push(...result.assignments);
+      for (const [id, why] of result.unplaceable) unplaceable.set(id, why);
+    }
+    const attempts = new Map(ready.map((t) => [t.id, t.attempt]));
+    const notes = [...unplaceable].map(([taskId, reason]) => ({
+      taskId,
+      reason,
+      attempt: attempts.get(taskId) ?? 0,
+    }));
+    if (assignments.length === 0) return { assigned: [], unplaceable: notes };
+    const assigned = await store.taskAssign(fence, assignments, now);
+    return { assigned, unplaceable: notes };
+  }
+}
+
+function toPlacementWorker(w: WorkerRecord, tally: ActiveTally): PlacementWorker {
+  const used = tally.byWorker.get(w.id) ?? { count: 0, cpu: 0, memoryMb: 0 };
+  return {
+    id: w.id,
+    capacity: w.capacity,
+    freeSlots: w.capacity - used.count,
+    labels: w.labels,
+    taints: w.taints,
+    freeResources: {
+      cpu: w.resources.cpu === undefined ? undefined : w.resources.cpu - used.cpu,
+      memoryMb:
+        w.resources.memoryMb === undefined ? undefined : w.resources.memoryMb - used.memoryMb,
+    },
+    types: w.types === null ? null : new Set(w.types),
+    executors: new Set(w.executors),
+    weight: w.weight,
+    schedulable: true,
+    queues: w.queues === null ? null : new Set(w.queues),
+  };
+}
+
+function limitsFor(ready: Task[], queues: Map<string, QueueSettings>, tally: ActiveTally) {
+  const queueBudget = new Map<string, number>();
+  const pausedQueues = new Set<string>();
+  const keyBudget = new Map<string, number>();
+  for (const q of queues.values()) {
+    if (q.paused) pausedQueues.add(q.name);
+    let budget = Infinity;
+    if (q.concurrency !== null) budget = q.concurrency - (tally.byQueue.get(q.name) ?? 0);
+    if (q.rateLimit) {
+      budget = Math.min(budget, q.rateLimit.count - (tally.startedByQueue.get(q.name) ?? 0));
+    }
+    if (budget !== Infinity) queueBudget.set(q.name, budget);
+  }
+  for (const t of ready) {
+    if (t.concurrencyKey === null || keyBudget.has(t.concurrencyKey)) continue;
+    const perKey = queues.get(t.queue)?.keyConcurrency ?? 1;
+    keyBudget.set(t.concurrencyKey, perKey - (tally.byKey.get(t.concurrencyKey) ?? 0));
+  }
+  return { queueBudget, pausedQueues, keyBudget };
+}
+
+/** Consecutive tasks whose queues share a placement strategy. */
+function runsByStrategy(
+  ready: Task[],
+  queues: Map<string, QueueSettings>,
+): { strategy: PlacementStrategy; tasks: Task[] }[] {
+  const runs: { strategy: PlacementStrategy; tasks: Task[] }[] = [];
+  for (const t of ready) {
+    const strategy = queues.get(t.queue)?.strategy ?? 'least-loaded';
+    const last = runs[runs.length - 1];
+    if (last && last.strategy === strategy) last.tasks.push(t);
+    else runs.push({ strategy, tasks: [t] });
+  }
+  return runs;
+}
+
+function toPlacementTask(t: Task): PlacementTask {
+  return {
+    id: t.id,
+    queue: t.queue,
+    type: t.type,
+    executor: t.executor.kind,
+    selector: t.selector,
+    tolerations: t.tolerations,
+    resources: t.resources,
+    concurrencyKey: t.concurrencyKey,
+  };
+}

@@ -1,0 +1,221 @@
+import type { QueueSettings } from '../domain/queue.js';
+import type { Task } from '../domain/task.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
+import { Leadership } from './leadership.js';
+import { Loop } from './loop.js';
+import { Placer, type Unplaceable } from './placer.js';
+
+export interface SchedulerOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** This replica's id, the leader lease holder. */
+  replicaId: string;
+  leaseMs: number;
+  leaseRenewMs: number;
+  /** Most tasks promoted or placed per pass. */
+  batchSize?: number;
+  /** Longest sleep of a loop with nothing to do. */
+  idleMs?: number;
+  random?: () => number;
+  /** Tasks just assigned, so a co-located gateway can push them without a read. */
+  onAssigned?: (tasks: Task[]) => void;
+  /** Attempts the leader ended: timed out, or held by a lost worker. */
+  onAttemptsEnded?: (tasks: Task[], why: 'timeout' | 'lost') => void;
+}
+
+/**
+ * The leader's loops. Every replica runs a Scheduler; only the one holding the lease acts.
+ * Each loop is small, runs on its own timer, and wakes early on change events from the store:
+ * a submit wakes placement at once, so no polling delay sits between a submit and its start.
+ */
+export class Scheduler {
+  readonly leadership: Leadership;
+  private readonly loops: Loop[];
+  private readonly promote: Loop;
+  private readonly placeLoop: Loop;
+  private readonly timeouts: Loop;
+  private readonly reap: Loop;
+  private readonly placer: Placer;
+  private readonly random: () => number;
+  private queueCache: Promise<Map<string, QueueSettings>> | null = null;
+  /** The reason last written to each ready task's history for why it cannot be placed. */
+  private readonly noted = new Map<string, string>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    const batchSize = opts.batchSize ?? 1000;
+    const idleMs = opts.idleMs ?? 1000;
+    this.random = opts.random ?? Math.random;
+    this.leadership = new Leadership({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      holder: opts.replicaId,
+      leaseMs: opts.leaseMs,
+      renewMs: opts.leaseRenewMs,
+      onElected: () => this.loops.forEach((l) => l.wake()),
+    });
+    this.placer = new Placer({
+      store: opts.store,
+      batchSize,
+      random: this.random,
+      queues: () => this.queues(),
+    });
+    const loop = (
+      name: string,
+      run: (fence: LeaderFence, now: number) => Promise<number | undefined>,
+    ) =>
+      new Loop({
+        name,
+        idleMs,
+        logger: opts.logger,
+        run: () => this.asLeader(run),
+      });
+    this.promote = loop('promote', (f, now) => this.promoteDue(f, now, batchSize));
+    this.placeLoop = loop('place', (f, now) => this.placeReady(f, now));
+    this.timeouts = loop('timeouts', (f, now) => this.expireDeadlines(f, now));
+    this.reap = loop('reap', (f, now) => this.reapWorkers(f, now));
+    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap];
+  }
+
+  isLeader(): boolean {
+    return this.leadership.current() !== null;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.opts.store.subscribe((e) => this.onChange(e));
+    this.loops.forEach((l) => l.start());
+    await this.leadership.start();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await Promise.all(this.loops.map((l) => l.stop()));
+    await this.leadership.stop();
+  }
+
+  private onChange(e: ChangeEvent): void {
+    switch (e.kind) {
+      case 'tasks': {
+        let place = false;
+        let promote = false;
+        let deadlines = false;
+        for (const c of e.changes) {
+          if (c.state !== 'ready') this.noted.delete(c.id);
+          if (c.state === 'pending') promote = true;
+          else if (c.state === 'running') deadlines = true;
+          // Anything else frees a slot or makes a task ready: both call for placement.
+          if (c.state !== 'running' && c.state !== 'assigned') place = true;
+        }
+        if (place) this.placeLoop.wake();
+        if (promote) this.promote.wake();
+        if (deadlines) this.timeouts.wake();
+        return;
+      }
+      case 'workers':
+        this.placeLoop.wake();
+        this.reap.wake();
+        return;
+      case 'queues':
+        this.queueCache = null;
+        this.placeLoop.wake();
+        return;
+      case 'logs':
+        return;
+    }
+  }
+
+  private queues(): Promise<Map<string, QueueSettings>> {
+    this.queueCache ??= this.opts.store
+      .queueList()
+      .then((list) => new Map(list.map((q) => [q.name, q])))
+      .catch((err: unknown) => {
+        this.queueCache = null;
+        throw err;
+      });
+    return this.queueCache;
+  }
+
+  private async asLeader(
+    run: (fence: LeaderFence, now: number) => Promise<number | undefined>,
+  ): Promise<number | undefined> {
+    const fence = this.leadership.current();
+    if (!fence) return undefined;
+    try {
+      return await run(fence, this.opts.clock.now());
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.leadership.lost();
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  private async promoteDue(fence: LeaderFence, now: number, limit: number) {
+    const promoted = await this.opts.store.taskPromoteDue(fence, now, limit);
+    if (promoted >= limit) return 0;
+    const next = await this.opts.store.taskNextDue();
+    return next === null ? undefined : Math.max(0, next - this.opts.clock.now());
+  }
+
+  private async placeReady(fence: LeaderFence, now: number) {
+    const round = await this.placer.round(fence, now);
+    await this.noteUnplaceable(round.unplaceable, now);
+    if (round.assigned.length === 0) return undefined;
+    this.opts.onAssigned?.(round.assigned);
+    return 0;
+  }
+
+  private async expireDeadlines(fence: LeaderFence, now: number) {
+    const expired = await this.opts.store.taskExpireDeadlines(fence, now, this.random);
+    if (expired.length > 0) {
+      this.opts.logger.info({ tasks: expired.map((t) => t.id) }, 'attempts timed out');
+      this.opts.onAttemptsEnded?.(expired, 'timeout');
+    }
+    const next = await this.opts.store.taskNextDeadline();
+    return next === null ? undefined : Math.max(0, next - this.opts.clock.now());
+  }
+
+  /** Say once in a task's history why no worker can take it (again if the reason changes). */
+  private async noteUnplaceable(list: Unplaceable[], now: number): Promise<void> {
+    const fresh = list.filter((u) => this.noted.get(u.taskId) !== u.reason);
+    if (fresh.length === 0) return;
+    await this.opts.store.taskNote(
+      fresh.map((u) => ({
+        taskId: u.taskId,
+        kind: 'unplaceable',
+        attempt: u.attempt,
+        detail: { reason: u.reason },
+      })),
+      now,
+    );
+    for (const u of fresh) this.noted.set(u.taskId, u.reason);
+  }
+
+  /** Lost workers, and tasks left on workers that are no longer live, go back to the queue. */
+  private async reapWorkers(fence: LeaderFence, now: number) {
+    const { store } = this.opts;
+    const lost = await store.workerExpire(fence, now);
+    if (lost.length > 0) this.opts.logger.warn({ workers: lost }, 'workers lost');
+    const workers = await store.workerList();
+    const live = new Set(workers.filter((w) => w.status === 'live').map((w) => w.id));
+    const tally = await store.taskActive(new Map());
+    const orphaned = [...tally.byWorker.keys()].filter((id) => !live.has(id));
+    if (orphaned.length > 0) {
+      const requeued = await store.taskRequeueFromWorkers(fence, orphaned, now, this.random);
+      this.opts.onAttemptsEnded?.(requeued, 'lost');
+      this.opts.logger.warn(
+        { workers: orphaned, tasks: requeued.length },
+        'requeued the tasks of workers that are gone',
+      );
+    }
+    const nextExpiry = Math.min(
+      ...workers.filter((w) => w.status === 'live').map((w) => w.expiresAt),
+    );
+    return Number.isFinite(nextExpiry) ? Math.max(0, nextExpiry - now) : undefined;
+  }
+}

@@ -1,0 +1,332 @@
+import type { Report } from '../../domain/state-machine.js';
+import { ON_WORKER_STATES, type Task } from '../../domain/task.js';
+import type { WorkerRecord } from '../../domain/worker.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { Logger } from '../../lib/logger.js';
+import {
+  PROTOCOL_VERSION,
+  registerSchema,
+  type WorkerToServer,
+} from '../../protocol/worker-messages.js';
+import type { ChangeEvent, ReportResult, Store, TaskChange } from '../../store/store.js';
+import type { ConnectionHandlers } from '../../worker/transport.js';
+import { toAssignment } from './assignment.js';
+import { WorkerSession } from './session.js';
+
+export interface GatewayOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  replicaId: string;
+  heartbeatMs: number;
+  leaseMs: number;
+  random?: () => number;
+  /** Accepted and refused reports, after they are written (metrics). */
+  onReports?: (reports: Report[], results: ReportResult[]) => void;
+}
+
+const FINAL_REPORTS = new Set(['succeeded', 'failed', 'snoozed', 'cancelled']);
+
+/**
+ * Holds the worker sessions of this replica. It registers workers in the store, resyncs them on
+ * (re)connect, pushes the tasks the leader assigned them and every change of what is wanted, and
+ * writes their batched reports through the store's fence (a report from an old attempt is refused
+ * and the worker is told to drop that attempt).
+ */
+export class WorkerGateway {
+  private readonly sessions = new Map<string, WorkerSession>();
+  /** Sessions closed by their worker whose last messages may still be in hand. */
+  private readonly closing = new Set<Promise<void>>();
+  private readonly holder = new Map<string, WorkerSession>();
+  /** Assigned tasks seen in change events, by id, with their attempt: pushed unless already held. */
+  private pendingFetch = new Map<string, number>();
+  private fetchScheduled = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.random = opts.random ?? Math.random;
+  }
+
+  start(): void {
+    this.unsubscribe ??= this.opts.store.subscribe((e) => this.onChange(e));
+  }
+
+  /**
+   * Handle what the workers have sent so far, then end every session (workers reconnect
+   * elsewhere or later).
+   */
+  async stop(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...this.sessions.values()].map((s) => s.idle()));
+    await Promise.all([...this.closing]);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const s of [...this.sessions.values()]) s.end('server stopping');
+  }
+
+  /** Open a session for a worker; the transport passes the worker's handlers. */
+  accept(toWorker: ConnectionHandlers): {
+    receive(message: WorkerToServer): void;
+    close(reason: string): void;
+  } {
+    return new WorkerSession(
+      toWorker,
+      (s, m) => this.handle(s, m),
+      (s, reason) => this.closed(s, reason),
+    );
+  }
+
+  /** Push tasks the co-located leader just assigned (saves the read a change event would cost). */
+  deliverAssigned(tasks: Task[]): void {
+    const byWorker = new Map<WorkerSession, Task[]>();
+    for (const t of tasks) {
+      const s = t.workerId === null ? undefined : this.sessions.get(t.workerId);
+      if (!s || s.held.get(t.id)?.attempt === t.attempt) continue;
+      this.hold(s, t);
+      const list = byWorker.get(s);
+      if (list) list.push(t);
+      else byWorker.set(s, [t]);
+    }
+    for (const [s, list] of byWorker) {
+      s.send({ type: 'assign', full: false, tasks: list.map((t) => toAssignment(t)) });
+    }
+  }
+
+  get connectedWorkers(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  private hold(s: WorkerSession, t: Task): void {
+    s.held.set(t.id, { attempt: t.attempt, want: t.want });
+    this.holder.set(t.id, s);
+  }
+
+  private release(s: WorkerSession, taskId: string): void {
+    s.held.delete(taskId);
+    if (this.holder.get(taskId) === s) this.holder.delete(taskId);
+  }
+
+  private async handle(s: WorkerSession, m: WorkerToServer): Promise<void> {
+    try {
+      if (m.type === 'register') return await this.register(s, m);
+      if (s.workerId === null) {
+        s.send({ type: 'error', code: 'not_registered', message: 'register first' });
+        return s.end('not registered');
+      }
+      switch (m.type) {
+        case 'heartbeat':
+          return await this.heartbeat(s, m.load);
+        case 'reports':
+          return await this.reports(s, m.reports as Report[], m.logs ?? []);
+        case 'drain':
+          s.draining = true;
+          await this.opts.store.workerUpdate(s.workerId, { draining: true });
+          return;
+      }
+    } catch (err) {
+      this.opts.logger.error(
+        { err, workerId: s.workerId, message: m.type },
+        'worker message failed',
+      );
+    }
+  }
+
+  private async register(s: WorkerSession, raw: WorkerToServer): Promise<void> {
+    const parsed = registerSchema.safeParse(raw);
+    if (!parsed.success) {
+      s.send({
+        type: 'error',
+        code: 'invalid',
+        message: parsed.error.issues[0]?.message ?? 'invalid',
+      });
+      return s.end('invalid register');
+    }
+    const m = parsed.data;
+    if (m.protocolVersion !== PROTOCOL_VERSION) {
+      s.send({
+        type: 'error',
+        code: 'protocol_version',
+        message: `server speaks protocol ${PROTOCOL_VERSION}, worker ${m.protocolVersion}`,
+      });
+      return s.end('protocol version mismatch');
+    }
+    const { store, clock } = this.opts;
+    const now = clock.now();
+    const id = m.id ?? newId(now);
+    this.sessions.get(id)?.end('replaced by a new session');
+    const previous = await store.workerGet(id);
+    const record: WorkerRecord = {
+      id,
+      name: m.name,
+      replicaId: this.opts.replicaId,
+      status: 'live',
+      labels: m.labels,
+      taints: m.taints,
+      capacity: m.capacity,
+      resources: m.resources,
+      types: m.types,
+      executors: m.executors,
+      queues: m.queues,
+      weight: m.weight,
+      cordoned: previous?.cordoned ?? false,
+      draining: false,
+      load: m.running.length,
+      version: m.version,
+      startedAt: now,
+      heartbeatAt: now,
+      expiresAt: now + this.opts.leaseMs,
+    };
+    // List, then watch: reconcile what the store says this worker holds with what it reports.
+    const onWorker = await store.taskListOnWorker(id);
+    const running = new Map(m.running.map((r) => [r.taskId, r.attempt]));
+    const gone: Report[] = onWorker
+      .filter((t) => t.state !== 'assigned' && running.get(t.id) !== t.attempt)
+      .map((t) => ({
+        kind: 'failed',
+        taskId: t.id,
+        attempt: t.attempt,
+        error: {
+          message: `worker ${id} came back without this attempt (it restarted or lost it)`,
+          code: 'WORKER_LOST',
+        },
+      }));
+    if (gone.length > 0) await store.taskReport(gone, now, this.random);
+    const keep = onWorker.filter((t) => t.state === 'assigned' || running.get(t.id) === t.attempt);
+    s.workerId = id;
+    this.sessions.set(id, s);
+    for (const t of keep) this.hold(s, t);
+    await store.workerUpsert(record);
+    s.send({
+      type: 'welcome',
+      workerId: id,
+      protocolVersion: PROTOCOL_VERSION,
+      heartbeatMs: this.opts.heartbeatMs,
+      leaseMs: this.opts.leaseMs,
+    });
+    s.send({ type: 'assign', full: true, tasks: keep.map((t) => toAssignment(t)) });
+    this.opts.logger.info(
+      { workerId: id, name: m.name, capacity: m.capacity, resumed: keep.length, lost: gone.length },
+      'worker registered',
+    );
+  }
+
+  private async heartbeat(s: WorkerSession, load: number): Promise<void> {
+    const now = this.opts.clock.now();
+    const live = await this.opts.store.workerHeartbeat(
+      s.workerId!,
+      load,
+      now,
+      now + this.opts.leaseMs,
+    );
+    if (!live) {
+      s.send({
+        type: 'error',
+        code: 'lease_lost',
+        message: 'worker was declared lost; register again',
+      });
+      s.end('worker lease lost');
+    }
+  }
+
+  private async reports(
+    s: WorkerSession,
+    reports: Report[],
+    logs: {
+      taskId: string;
+      attempt: number;
+      stream: 'stdout' | 'stderr' | 'log' | 'system';
+      line: string;
+      at: number;
+    }[],
+  ): Promise<void> {
+    if (logs.length > 0) await this.opts.store.logAppend(logs);
+    if (reports.length === 0) return;
+    for (const r of reports) {
+      if (FINAL_REPORTS.has(r.kind) && s.held.get(r.taskId)?.attempt === r.attempt) {
+        this.release(s, r.taskId);
+      }
+    }
+    const results = await this.opts.store.taskReport(reports, this.opts.clock.now(), this.random);
+    this.opts.onReports?.(reports, results);
+    const revoked = new Set<string>();
+    for (const r of results) {
+      if (r.accepted || revoked.has(`${r.taskId}:${r.attempt}`)) continue;
+      revoked.add(`${r.taskId}:${r.attempt}`);
+      this.release(s, r.taskId);
+      s.send({ type: 'revoke', taskId: r.taskId, attempt: r.attempt, reason: 'stale attempt' });
+    }
+  }
+
+  private closed(s: WorkerSession, reason: string): void {
+    const workerId = s.workerId;
+    const current = workerId !== null && this.sessions.get(workerId) === s;
+    if (current) {
+      this.sessions.delete(workerId);
+      for (const id of s.held.keys()) if (this.holder.get(id) === s) this.holder.delete(id);
+      this.opts.logger.info({ workerId, reason }, 'worker session closed');
+    }
+    // Its last reports are written first; then a worker that said goodbye is not waited for:
+    // what it left is requeued right away instead of after its lease.
+    const done = s.idle().then(async () => {
+      if (current && s.draining)
+        await this.opts.store.workerUpdate(workerId, { status: 'stopped' });
+    });
+    const settled: Promise<void> = done
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'could not close worker session'))
+      .finally(() => this.closing.delete(settled));
+    this.closing.add(settled);
+  }
+
+  private onChange(e: ChangeEvent): void {
+    if (e.kind !== 'tasks' || this.sessions.size === 0) return;
+    for (const c of e.changes) this.route(c);
+    if (this.pendingFetch.size > 0 && !this.fetchScheduled) {
+      this.fetchScheduled = true;
+      setImmediate(() => void this.fetchAssigned());
+    }
+  }
+
+  private route(c: TaskChange): void {
+    const s = this.holder.get(c.id);
+    if (s) {
+      const held = s.held.get(c.id)!;
+      const stillThere =
+        c.workerId === s.workerId && c.attempt === held.attempt && ON_WORKER_STATES.has(c.state);
+      if (!stillThere) {
+        this.release(s, c.id);
+        s.send({
+          type: 'revoke',
+          taskId: c.id,
+          attempt: held.attempt,
+          reason: `task is ${c.state}`,
+        });
+      } else if (c.want !== held.want) {
+        held.want = c.want;
+        s.send({ type: 'want', taskId: c.id, attempt: held.attempt, want: c.want });
+      }
+    }
+    if (c.state === 'assigned' && c.workerId !== null && this.sessions.has(c.workerId)) {
+      const target = this.sessions.get(c.workerId)!;
+      if (target.held.get(c.id)?.attempt !== c.attempt) this.pendingFetch.set(c.id, c.attempt);
+    }
+  }
+
+  /** Assignments made by a leader elsewhere (or missed by the direct path): read and push them. */
+  private async fetchAssigned(): Promise<void> {
+    this.fetchScheduled = false;
+    // The co-located leader usually pushed these already (deliverAssigned): read only the rest.
+    const ids = [...this.pendingFetch]
+      .filter(([id, attempt]) => this.holder.get(id)?.held.get(id)?.attempt !== attempt)
+      .map(([id]) => id);
+    this.pendingFetch = new Map();
+    if (ids.length === 0) return;
+    try {
+      const tasks = await Promise.all(ids.map((id) => this.opts.store.taskGet(id)));
+      this.deliverAssigned(tasks.filter((t): t is Task => t !== null && t.state === 'assigned'));
+    } catch (err) {
+      this.opts.logger.error({ err }, 'could not read assigned tasks');
+    }
+  }
+}

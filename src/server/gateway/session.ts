@@ -1,0 +1,58 @@
+import type { Want } from '../../domain/task.js';
+import type { ServerToWorker, WorkerToServer } from '../../protocol/worker-messages.js';
+import type { ConnectionHandlers } from '../../worker/transport.js';
+
+/** What the gateway remembers of a task it told a worker to hold. */
+export interface Held {
+  attempt: number;
+  want: Want;
+}
+
+/**
+ * The server's end of one worker session (in memory or over a WebSocket). Messages from the
+ * worker are handled one at a time, in order.
+ */
+export class WorkerSession {
+  workerId: string | null = null;
+  draining = false;
+  closed = false;
+  readonly held = new Map<string, Held>();
+  private inbox: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly toWorker: ConnectionHandlers,
+    private readonly handle: (session: WorkerSession, message: WorkerToServer) => Promise<void>,
+    private readonly onClosed: (session: WorkerSession, reason: string) => void,
+  ) {}
+
+  send(message: ServerToWorker): void {
+    if (this.closed) return;
+    this.toWorker.onMessage(message);
+  }
+
+  /** Messages received before the session closed are still handled, in order. */
+  receive(message: WorkerToServer): void {
+    if (this.closed) return;
+    this.inbox = this.inbox.then(() => this.handle(this, message));
+  }
+
+  /** Resolves once every message received so far has been handled. */
+  idle(): Promise<void> {
+    return this.inbox;
+  }
+
+  /** End the session from the server side (the worker reconnects unless it is stopping). */
+  end(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.toWorker.onClose(reason);
+    this.onClosed(this, reason);
+  }
+
+  /** The worker closed the session. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClosed(this, reason);
+  }
+}

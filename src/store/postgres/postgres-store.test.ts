@@ -1,0 +1,368 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskChange } from '../store.js';
+import { openStore } from '../open.js';
+import { describeStoreConformance } from '../testing/conformance.js';
+import { lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
+import {
+  postgresUrlFromEnv,
+  startTestDatabase,
+  withClient,
+  type TestDatabase,
+} from '../testing/postgres-server.js';
+import { MIGRATIONS } from './migrations.js';
+import { encodeEvent, decodePayload, MAX_PAYLOAD_BYTES } from './notifications.js';
+import { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+
+// One database for the file (on CHRONOQ_TEST_POSTGRES_URL's server, or an embedded one), and a
+// fresh schema for every store the tests open, so tests never see each other's rows or events.
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await startTestDatabase();
+}, 120_000);
+afterAll(async () => {
+  await database?.stop();
+}, 60_000);
+
+let schemas = 0;
+const freshSchema = () => `chronoq_t${++schemas}`;
+const open = (schema = freshSchema(), opts: PostgresStoreOptions = {}) =>
+  openPostgresStore(database.url, { schema, listenRetry: { minDelayMs: 20 }, ...opts });
+
+describeStoreConformance('postgres', () => open());
+
+/** Poll until `check` holds (or fail after `timeoutMs`). */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Two stores (two pools) on one schema, migrated at once; closed by the returned function. */
+async function twoReplicas(): Promise<{
+  a: PostgresStore;
+  b: PostgresStore;
+  close(): Promise<void>;
+}> {
+  const schema = freshSchema();
+  const [a, b] = await Promise.all([open(schema), open(schema)]);
+  await Promise.all([a.migrate(), b.migrate()]);
+  return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+}
+
+describe('postgres driver', () => {
+  it('applies each migration once when replicas migrate at once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all([open(schema), open(schema), open(schema)]);
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      await stores[0]!.migrate();
+      const rows = await withClient(database.url, (c) =>
+        c.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`),
+      );
+      expect(rows.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('is opened by openStore for postgres:// and postgresql:// URLs', async () => {
+    for (const url of [database.url, database.url.replace(/^postgres:/, 'postgresql:')]) {
+      const store = await openStore(url);
+      expect(store).toBeInstanceOf(PostgresStore);
+      expect(store.driver).toBe('postgres');
+      await store.close();
+    }
+  });
+
+  it('delivers a change made by one replica to the other, and each event once', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const seenA: TaskChange[] = [];
+      const seenB: TaskChange[] = [];
+      a.subscribe((e) => e.kind === 'tasks' && seenA.push(...e.changes));
+      b.subscribe((e) => e.kind === 'tasks' && seenB.push(...e.changes));
+      await Promise.all([a.listening(), b.listening()]);
+      const [res] = await a.taskInsert([newTask()], T0);
+      expect(seenA.map((c) => c.id)).toEqual([res!.task.id]);
+      await until(() => seenB.length > 0);
+      expect(seenB).toEqual(seenA);
+      const workers: string[] = [];
+      a.subscribe((e) => e.kind === 'workers' && workers.push('a'));
+      await b.workerUpsert(newWorker({ id: 'w-b' }));
+      await until(() => workers.length > 0);
+      await sleep(100); // time for a duplicate (an echo of our own NOTIFY) to show up
+      expect(seenA).toHaveLength(1);
+      expect(seenB).toHaveLength(1);
+      expect(workers).toEqual(['a']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('splits large change lists over several notifications', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const events: number[] = [];
+      const ids = new Set<string>();
+      b.subscribe((e) => {
+        if (e.kind !== 'tasks') return;
+        events.push(e.changes.length);
+        for (const c of e.changes) ids.add(c.id);
+      });
+      await b.listening();
+      const res = await a.taskInsert(
+        Array.from({ length: 300 }, () =>
+          newTask({ queue: 'a-rather-long-queue-name-'.repeat(3) }),
+        ),
+        T0,
+      );
+      await until(() => ids.size === 300);
+      expect(events.length).toBeGreaterThan(1);
+      expect([...ids].sort()).toEqual(res.map((r) => r.task.id).sort());
+    } finally {
+      await close();
+    }
+  });
+
+  it('encodes notification payloads under the NOTIFY limit and decodes them', () => {
+    const changes: TaskChange[] = Array.from({ length: 500 }, (_, i) => ({
+      id: `task-${i}`,
+      queue: 'q',
+      state: 'ready',
+      want: 'run',
+      workerId: null,
+      attempt: 0,
+      runAt: null,
+    }));
+    const { payloads, dropped } = encodeEvent('me', { kind: 'tasks', changes });
+    expect(dropped).toBe(0);
+    for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(MAX_PAYLOAD_BYTES);
+    const decoded = payloads.map((p) => decodePayload(p)!);
+    expect(decoded.every((d) => d.source === 'me')).toBe(true);
+    expect(decoded.flatMap((d) => (d.event.kind === 'tasks' ? d.event.changes : []))).toEqual(
+      changes,
+    );
+    expect(decodePayload('not json')).toBeNull();
+    expect(decodePayload('{"s":"x","e":{"kind":"other"}}')).toBeNull();
+  });
+
+  it('never assigns a task twice when two stores place with the same fence at once', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const fence = await lead(a);
+      const tasks = (
+        await a.taskInsert(
+          Array.from({ length: 60 }, () => newTask()),
+          T0,
+        )
+      ).map((r) => r.task);
+      // Opposite orders, so without row locks in id order the two would also deadlock.
+      const forward = tasks.map((t) => ({ taskId: t.id, workerId: 'wa' }));
+      const backward = [...tasks].reverse().map((t) => ({ taskId: t.id, workerId: 'wb' }));
+      const rounds = await Promise.all([
+        a.taskAssign(fence, forward, T0 + 1),
+        b.taskAssign(fence, backward, T0 + 1),
+        a.taskAssign(fence, forward.slice(0, 30), T0 + 1),
+        b.taskAssign(fence, backward.slice(0, 30), T0 + 1),
+      ]);
+      const moved = rounds.flat();
+      expect(moved).toHaveLength(60);
+      expect(new Set(moved.map((t) => t.id)).size).toBe(60);
+      for (const t of moved) {
+        expect(t.attempt).toBe(1);
+        expect(await a.taskGet(t.id)).toEqual(t);
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('inserts each idempotency key once when two stores submit at once, in any order', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+      const specs = keys.map((k) => newTask({ idempotencyKey: k }));
+      const [ra, rb] = await Promise.all([
+        a.taskInsert(specs, T0),
+        b.taskInsert([...specs].reverse(), T0),
+      ]);
+      const created = [...ra!, ...rb!].filter((r) => r.created);
+      expect(created).toHaveLength(30);
+      expect(new Map(ra!.map((r) => [r.task.idempotencyKey, r.task.id]))).toEqual(
+        new Map(rb!.map((r) => [r.task.idempotencyKey, r.task.id])),
+      );
+      expect((await a.taskList({ limit: 100 })).tasks).toHaveLength(30);
+    } finally {
+      await close();
+    }
+  });
+
+  it('applies report batches over the same tasks from two stores without deadlock', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const fence = await lead(a);
+      const tasks = (
+        await a.taskInsert(
+          Array.from({ length: 30 }, () => newTask()),
+          T0,
+        )
+      ).map((r) => r.task);
+      await a.taskAssign(
+        fence,
+        tasks.map((t) => ({ taskId: t.id, workerId: 'w1' })),
+        T0,
+      );
+      const started = tasks.map((t) => ({ kind: 'started' as const, taskId: t.id, attempt: 1 }));
+      const progress = (p: number) =>
+        tasks.map((t) => ({ kind: 'progress' as const, taskId: t.id, attempt: 1, progress: p }));
+      const results = await Promise.all([
+        a.taskReport(started, T0 + 1, () => 0.5),
+        b.taskReport([...started].reverse(), T0 + 1, () => 0.5),
+        a.taskReport(progress(0.25), T0 + 2, () => 0.5),
+        b.taskReport(progress(0.5).reverse(), T0 + 2, () => 0.5),
+      ]);
+      expect(results.flat().every((r) => r.accepted)).toBe(true);
+      for (const t of tasks) expect((await a.taskGet(t.id))!.state).toBe('running');
+    } finally {
+      await close();
+    }
+  });
+
+  it('promotes each due task once when two stores promote at once', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const fence = await lead(a);
+      await a.taskInsert(
+        Array.from({ length: 40 }, (_, i) => newTask({ runAt: T0 + 1 + i })),
+        T0,
+      );
+      const counts = await Promise.all([
+        a.taskPromoteDue(fence, T0 + 100, 15),
+        b.taskPromoteDue(fence, T0 + 100, 15),
+        a.taskPromoteDue(fence, T0 + 100, 15),
+        b.taskPromoteDue(fence, T0 + 100, 15),
+      ]);
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(40);
+      expect((await a.taskCounts()).get('default')).toEqual({ ready: 40 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('survives the loss of the listening connection and hears changes again', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const ids: string[] = [];
+      b.subscribe((e) => e.kind === 'tasks' && ids.push(...e.changes.map((c) => c.id)));
+      await b.listening();
+      const pid = b.listenerPid;
+      expect(pid).not.toBeNull();
+      await withClient(database.url, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+      await until(() => b.listenerPid !== null && b.listenerPid !== pid);
+      await b.listening();
+      const [res] = await a.taskInsert([newTask()], T0);
+      await until(() => ids.includes(res!.task.id));
+      expect(ids).toEqual([res!.task.id]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('survives the loss of pooled connections: later calls succeed', async () => {
+    const store = await open();
+    try {
+      await store.migrate();
+      await store.taskInsert([newTask()], T0);
+      await withClient(database.url, (c) =>
+        c.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE application_name = 'chronoq' AND datname = current_database()
+             AND pid <> pg_backend_pid()`,
+        ),
+      );
+      await sleep(50);
+      // A call may meet a connection that died while idle and fail; the next ones succeed.
+      await store.taskList({ limit: 10 }).catch(() => undefined);
+      expect((await store.taskList({ limit: 10 })).tasks).toHaveLength(1);
+      await store.taskInsert([newTask()], T0);
+      expect((await store.taskList({ limit: 10 })).tasks).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // Needs a server of our own to stop: runs on the embedded server only.
+  it.skipIf(postgresUrlFromEnv() !== null)(
+    'fails calls while the server is down, then works again and hears changes',
+    async () => {
+      const { a, b, close } = await twoReplicas();
+      try {
+        const ids: string[] = [];
+        b.subscribe((e) => e.kind === 'tasks' && ids.push(...e.changes.map((c) => c.id)));
+        await b.listening();
+        await database.restart!(async () => {
+          await expect(a.taskList({ limit: 1 })).rejects.toThrow();
+          await expect(a.taskInsert([newTask()], T0)).rejects.toThrow();
+        });
+        await until(async () => {
+          try {
+            await a.taskList({ limit: 1 });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 10_000);
+        await b.listening();
+        const [res] = await a.taskInsert([newTask()], T0);
+        await until(() => ids.includes(res!.task.id), 10_000);
+        expect((await b.taskList({ limit: 10 })).tasks.map((t) => t.id)).toEqual([res!.task.id]);
+      } finally {
+        await close();
+      }
+    },
+  );
+
+  it('fails calls with an error, without crashing, while the server is unreachable', async () => {
+    const url = new URL(database.url);
+    url.port = '1'; // nothing listens there
+    const store = await openPostgresStore(url.toString(), { connectTimeoutMs: 2000 });
+    try {
+      await expect(store.taskGet('x')).rejects.toThrow();
+      await expect(store.migrate()).rejects.toThrow();
+      store.subscribe(() => {}); // the listener retries in the background without throwing
+      await sleep(50);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the schemas of one database apart, data and change events', async () => {
+    const x = await open();
+    const y = await open();
+    try {
+      await Promise.all([x.migrate(), y.migrate()]);
+      const heard: string[] = [];
+      y.subscribe((e) => heard.push(e.kind));
+      await y.listening();
+      await x.taskInsert([newTask()], T0);
+      await sleep(100);
+      expect(heard).toEqual([]);
+      expect((await y.taskList({ limit: 10 })).tasks).toEqual([]);
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
+  });
+
+  it('refuses calls after close', async () => {
+    const store = await open();
+    await store.migrate();
+    await store.close();
+    await store.close();
+    await expect(store.taskGet('x')).rejects.toThrow(/closed/);
+    await expect(store.taskInsert([newTask()], T0)).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,148 @@
+import {
+  ON_WORKER_STATES,
+  type Attempt,
+  type Task,
+  type TaskEvent,
+  type TaskState,
+} from '../../domain/task.js';
+import type { ActiveTally, TaskFilter, TaskListPage } from '../store.js';
+import type { PgContext } from './context.js';
+import {
+  rowToAttempt,
+  rowToEvent,
+  rowToTask,
+  type AttemptRow,
+  type EventRow,
+  type TaskRow,
+} from './rows.js';
+import { SQL } from './sql.js';
+import { listTasks } from './task-list.js';
+
+interface TallyRow {
+  worker_id: string | null;
+  queue: string;
+  concurrency_key: string | null;
+  n: number;
+  cpu: number;
+  memory_mb: number;
+}
+
+/** Every task read. None changes anything or emits an event. */
+export class TaskReads {
+  constructor(private readonly ctx: PgContext) {}
+
+  async get(id: string): Promise<Task | null> {
+    const [row] = await this.ctx.rows<TaskRow>(SQL.taskGet, [id]);
+    return row ? rowToTask(row) : null;
+  }
+
+  async page(filter: TaskFilter): Promise<TaskListPage> {
+    const limit = Math.max(1, Math.floor(filter.limit));
+    const rows = await listTasks(this.ctx, { ...filter, limit });
+    const more = rows.length > limit;
+    const tasks = (more ? rows.slice(0, limit) : rows).map(rowToTask);
+    return { tasks, nextCursor: more ? tasks[tasks.length - 1]!.id : null };
+  }
+
+  attempts(id: string): Promise<Attempt[]> {
+    return this.ctx.read(async (db) => {
+      const attempts = (await db.rows<AttemptRow>(SQL.attemptList, [id])).map(rowToAttempt);
+      const [row] = await db.rows<TaskRow>(SQL.taskGet, [id]);
+      if (
+        row &&
+        row.worker_id !== null &&
+        ON_WORKER_STATES.has(row.state as TaskState) &&
+        !attempts.some((a) => a.attempt === row.attempt)
+      ) {
+        const starts = [row.started_at, row.assigned_at].filter((t): t is number => t !== null);
+        attempts.push({
+          taskId: id,
+          attempt: row.attempt,
+          workerId: row.worker_id,
+          outcome: 'running',
+          startedAt: starts.length > 0 ? Math.max(...starts) : row.updated_at,
+          finishedAt: null,
+          error: null,
+        });
+      }
+      return attempts;
+    });
+  }
+
+  async events(id: string): Promise<TaskEvent[]> {
+    return (await this.ctx.rows<EventRow>(SQL.eventList, [id])).map(rowToEvent);
+  }
+
+  async counts(): Promise<Map<string, Partial<Record<TaskState, number>>>> {
+    const out = new Map<string, Partial<Record<TaskState, number>>>();
+    const rows = await this.ctx.rows<{ queue: string; state: string; n: number }>(SQL.taskCounts);
+    for (const r of rows) {
+      let byState = out.get(r.queue);
+      if (!byState) out.set(r.queue, (byState = {}));
+      byState[r.state as TaskState] = r.n;
+    }
+    return out;
+  }
+
+  async readyBatch(limit: number): Promise<Task[]> {
+    if (limit <= 0) return [];
+    return (await this.ctx.rows<TaskRow>(SQL.taskReadyBatch, [Math.floor(limit)])).map(rowToTask);
+  }
+
+  async nextDue(): Promise<number | null> {
+    const [row] = await this.ctx.rows<{ at: number | null }>(SQL.taskNextDue);
+    return row?.at ?? null;
+  }
+
+  async nextDeadline(): Promise<number | null> {
+    const [row] = await this.ctx.rows<{ at: number | null }>(SQL.taskNextDeadline);
+    return row?.at ?? null;
+  }
+
+  async onWorker(workerId: string): Promise<Task[]> {
+    return (await this.ctx.rows<TaskRow>(SQL.taskOnWorker, [workerId])).map(rowToTask);
+  }
+
+  async results(ids: string[]): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    if (ids.length === 0) return out;
+    const rows = await this.ctx.rows<{ id: string; result: unknown }>(SQL.taskResults, [ids]);
+    for (const r of rows) out.set(r.id, r.result ?? null);
+    return out;
+  }
+
+  active(rateWindows: Map<string, number>): Promise<ActiveTally> {
+    return this.ctx.read(async (db) => {
+      const tally: ActiveTally = {
+        byWorker: new Map(),
+        byQueue: new Map(),
+        byKey: new Map(),
+        startedByQueue: new Map(),
+      };
+      for (const r of await db.rows<TallyRow>(SQL.taskTally)) {
+        if (r.worker_id !== null) {
+          const w = tally.byWorker.get(r.worker_id) ?? { count: 0, cpu: 0, memoryMb: 0 };
+          w.count += r.n;
+          w.cpu += r.cpu;
+          w.memoryMb += r.memory_mb;
+          tally.byWorker.set(r.worker_id, w);
+        }
+        tally.byQueue.set(r.queue, (tally.byQueue.get(r.queue) ?? 0) + r.n);
+        if (r.concurrency_key !== null) {
+          tally.byKey.set(r.concurrency_key, (tally.byKey.get(r.concurrency_key) ?? 0) + r.n);
+        }
+      }
+      if (rateWindows.size > 0) {
+        const queues = [...rateWindows.keys()];
+        const counts = await db.rows<{ queue: string; n: number }>(SQL.taskAssignedSince, [
+          queues,
+          queues.map((q) => rateWindows.get(q)),
+        ]);
+        const byQueue = new Map(counts.map((r) => [r.queue, r.n]));
+        // In the caller's order, as the SQLite driver fills it.
+        for (const q of queues) tally.startedByQueue.set(q, byQueue.get(q) ?? 0);
+      }
+      return tally;
+    });
+  }
+}

@@ -1,0 +1,270 @@
+import type { Assignment } from '../../domain/placement.js';
+import {
+  decideAction,
+  decideAssign,
+  decideLost,
+  decideReport,
+  decideTimeout,
+  type Decision,
+  type OperatorAction,
+  type Report,
+} from '../../domain/state-machine.js';
+import type { NewTask, Task } from '../../domain/task.js';
+import { newId } from '../../lib/ids.js';
+import type { ActResult, InsertResult, LeaderFence, ReportResult } from '../store.js';
+import type { PgContext, WriteTx } from './context.js';
+import {
+  changeRowToChange,
+  rowToTask,
+  taskToRow,
+  toChange,
+  type ChangeRow,
+  type TaskRow,
+} from './rows.js';
+import { SQL } from './sql.js';
+import { buildTask } from '../common/task-build.js';
+import { load, TaskTx, type Loaded } from './task-tx.js';
+import { TaskUpdates } from './task-update.js';
+
+/** Most overdue attempts timed out per call; the scheduler calls again while some remain. */
+const EXPIRE_BATCH = 1000;
+
+/**
+ * Every task write. Each call is one transaction: lock the rows (`FOR UPDATE`, in id order
+ * when there are several), let the domain decide, write the patches in batch statements, and
+ * emit the collected changes once, on commit.
+ */
+export class TaskWrites {
+  private readonly updates = new TaskUpdates();
+
+  constructor(private readonly ctx: PgContext) {}
+
+  /**
+   * One statement inserts the batch; a (queue, idempotency key) already stored, or repeated in
+   * the batch, is skipped by ON CONFLICT and answered with the stored task.
+   */
+  insert(specs: NewTask[], now: number): Promise<InsertResult[]> {
+    if (specs.length === 0) return Promise.resolve([]);
+    return this.ctx.write(async (tx) => {
+      const built = specs.map((spec) => buildTask(spec, newId(now), now));
+      // Keyed rows in key order (stable: the first of a repeated key wins), so two batches
+      // with the same keys in other orders wait on each other instead of deadlocking.
+      const rows = built.map(taskToRow).sort(byIdempotencyKey);
+      const inserted = await tx.rows<{ id: string }>(SQL.taskInsert, [JSON.stringify(rows)]);
+      const created = new Set(inserted.map((r) => r.id));
+      const skipped = built.filter((t) => !created.has(t.id));
+      const stored = new Map<string, Task>();
+      if (skipped.length > 0) {
+        const rows = await tx.rows<TaskRow>(SQL.taskByIdempotencyKeys, [
+          skipped.map((t) => t.queue),
+          skipped.map((t) => t.idempotencyKey),
+        ]);
+        for (const row of rows) stored.set(keyOf(row.queue, row.idempotency_key), rowToTask(row));
+      }
+      const tasks = new TaskTx(this.updates, now);
+      const results = built.map((task): InsertResult => {
+        if (created.has(task.id)) return { task, created: true };
+        const existing = stored.get(keyOf(task.queue, task.idempotencyKey));
+        if (!existing) throw new Error(`task ${task.id} was neither inserted nor found`);
+        return { task: existing, created: false };
+      });
+      for (const { task, created } of results) {
+        if (!created) continue;
+        tasks.event({
+          taskId: task.id,
+          kind: 'submitted',
+          attempt: 0,
+          from: null,
+          to: task.state,
+          actor: null,
+          detail: null,
+        });
+        tasks.changes.push(toChange(task));
+      }
+      await tasks.flush(tx);
+      const queues = [...new Set(results.filter((r) => r.created).map((r) => r.task.queue))].sort();
+      const touched = queues.length > 0 ? await tx.rows(SQL.queueTouch, [queues]) : [];
+      if (touched.length > 0) tx.emit({ kind: 'queues' });
+      return results;
+    });
+  }
+
+  act(id: string, action: OperatorAction, now: number, actor: string | null): Promise<ActResult> {
+    return this.ctx.write(async (tx) => {
+      const [row] = await tx.rows<TaskRow>(SQL.taskForUpdate, [id]);
+      if (!row) return notFound(id);
+      const loaded = load(row);
+      const { task } = loaded;
+      const decision = decideAction(task, action, now);
+      if (!decision.ok) return { ok: false, code: 'conflict', reason: decision.reason };
+      const tasks = new TaskTx(this.updates, now);
+      const next = tasks.next(task, decision, loaded.assignedAt);
+      if (!next) return { ok: true, task };
+      tasks.write(loaded, next);
+      tasks.event({
+        taskId: id,
+        kind: action,
+        attempt: task.attempt,
+        from: task.state,
+        to: next.state,
+        actor,
+        detail: { action, want: next.want },
+      });
+      await tasks.flush(tx);
+      return { ok: true, task: next };
+    });
+  }
+
+  /** One statement: due rows are claimed with SKIP LOCKED, so concurrent calls never block. */
+  promoteDue(fence: LeaderFence, now: number, limit: number): Promise<number> {
+    if (limit <= 0) return Promise.resolve(0);
+    return this.ctx.write(async (tx) => {
+      await tx.checkFence(fence);
+      const rows = await tx.rows<ChangeRow>(SQL.taskPromoteDue, [now, Math.floor(limit)]);
+      if (rows.length > 0) tx.emit({ kind: 'tasks', changes: rows.map(changeRowToChange) });
+      return rows.length;
+    });
+  }
+
+  /**
+   * Lock the named ready tasks, let the domain decide each placement, and move them all in one
+   * `UPDATE ... FROM jsonb_to_recordset(...) WHERE state = 'ready'`. A second leader racing
+   * with the same fence waits on the row locks, then finds the tasks no longer ready.
+   */
+  assign(fence: LeaderFence, assignments: Assignment[], now: number): Promise<Task[]> {
+    return this.ctx.write(async (tx) => {
+      await tx.checkFence(fence);
+      if (assignments.length === 0) return [];
+      const ids = [...new Set(assignments.map((a) => a.taskId))];
+      const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
+      const byId = new Map(rows.map((r) => [r.id, load(r)]));
+      const tasks = new TaskTx(this.updates, now);
+      const moved: Task[] = [];
+      for (const a of assignments) {
+        const loaded = byId.get(a.taskId);
+        if (!loaded) continue;
+        const decision = decideAssign(loaded.task, a.workerId);
+        if (!decision.ok) continue;
+        const next = tasks.next(loaded.task, decision, loaded.assignedAt);
+        if (!next) continue;
+        tasks.write(loaded, next, now);
+        moved.push(next);
+        byId.delete(a.taskId); // placed once: a repeat in the batch is not ready any more
+      }
+      await tasks.flush(tx, 'ready');
+      return moved;
+    });
+  }
+
+  expireDeadlines(fence: LeaderFence, now: number, random: () => number): Promise<Task[]> {
+    return this.decideEach(
+      fence,
+      now,
+      (tx) => tx.rows<TaskRow>(SQL.overdueForUpdate, [now, EXPIRE_BATCH]),
+      (t) => decideTimeout(t, now, random()),
+    );
+  }
+
+  requeueFromWorkers(
+    fence: LeaderFence,
+    workerIds: string[],
+    now: number,
+    random: () => number,
+  ): Promise<Task[]> {
+    const ids = [...new Set(workerIds)];
+    return this.decideEach(
+      fence,
+      now,
+      (tx) => (ids.length > 0 ? tx.rows<TaskRow>(SQL.onWorkersForUpdate, [ids]) : []),
+      (t) => decideLost(t, now, random()),
+    );
+  }
+
+  /**
+   * Apply reports in order. Every task of the batch is locked first, in id order (two batches
+   * naming the same tasks cannot deadlock); several reports of one task see each other's
+   * effects, and each task is written once, at the end.
+   */
+  report(reports: Report[], now: number, random: () => number): Promise<ReportResult[]> {
+    if (reports.length === 0) return Promise.resolve([]);
+    return this.ctx.write(async (tx) => {
+      const ids = [...new Set(reports.map((r) => r.taskId))];
+      const rows = await tx.rows<TaskRow>(SQL.tasksForUpdate, [ids]);
+      const seen = new Map<string, Loaded & { current: Task; dirty: boolean }>();
+      for (const row of rows) {
+        const loaded = load(row);
+        seen.set(row.id, { ...loaded, current: loaded.task, dirty: false });
+      }
+      const tasks = new TaskTx(this.updates, now);
+      const results: ReportResult[] = [];
+      for (const r of reports) {
+        const entry = seen.get(r.taskId);
+        if (!entry) {
+          results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
+          continue;
+        }
+        const decision = decideReport(entry.current, r, now, random());
+        if (!decision.ok) {
+          results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
+          continue;
+        }
+        const next = tasks.next(entry.current, decision, entry.assignedAt);
+        if (next) {
+          entry.current = next;
+          entry.dirty = true;
+        }
+        results.push({ taskId: r.taskId, attempt: r.attempt, accepted: true, task: entry.current });
+      }
+      // In the order the batch first named them, as the SQLite driver emits them.
+      for (const id of ids) {
+        const entry = seen.get(id);
+        if (entry?.dirty) tasks.write(entry, entry.current);
+      }
+      await tasks.flush(tx);
+      return results;
+    });
+  }
+
+  /** Leader: decide on each selected (and locked) task and write what changed. */
+  private decideEach(
+    fence: LeaderFence,
+    now: number,
+    select: (tx: WriteTx) => Promise<TaskRow[]> | TaskRow[],
+    decide: (task: Task) => Decision,
+  ): Promise<Task[]> {
+    return this.ctx.write(async (tx) => {
+      await tx.checkFence(fence);
+      const tasks = new TaskTx(this.updates, now);
+      const changed: Task[] = [];
+      for (const row of await select(tx)) {
+        const loaded = load(row);
+        const next = tasks.next(loaded.task, decide(loaded.task), loaded.assignedAt);
+        if (!next) continue;
+        tasks.write(loaded, next);
+        changed.push(next);
+      }
+      await tasks.flush(tx);
+      return changed;
+    });
+  }
+}
+
+/** Rows with an idempotency key first, ordered by (queue, key); the others after, as given. */
+function byIdempotencyKey(a: TaskRow, b: TaskRow): number {
+  if (a.idempotency_key === null || b.idempotency_key === null) {
+    return (a.idempotency_key === null ? 1 : 0) - (b.idempotency_key === null ? 1 : 0);
+  }
+  return compare(a.queue, b.queue) || compare(a.idempotency_key, b.idempotency_key);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function keyOf(queue: string, key: string | null): string {
+  return `${queue}\u0000${key ?? ''}`;
+}
+
+function notFound(id: string): ActResult {
+  return { ok: false, code: 'not_found', reason: `task ${id} not found` };
+}

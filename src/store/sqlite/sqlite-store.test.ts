@@ -1,0 +1,116 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, sqlitePath } from '../open.js';
+import { describeStoreConformance } from '../testing/conformance.js';
+import { newTask, T0 } from '../testing/fixtures.js';
+import { migrate, MIGRATIONS } from './migrations.js';
+import { openSqliteStore, SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chronoq-sqlite-'));
+let n = 0;
+const nextFile = () => join(dir, `store-${++n}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeStoreConformance('sqlite (file)', () => openSqliteStore(nextFile()));
+describeStoreConformance('sqlite (memory)', () => openStore('sqlite::memory:'));
+
+describe('sqlite driver', () => {
+  it('keeps data across close and reopen', async () => {
+    const file = nextFile();
+    const first = await openSqliteStore(file);
+    await first.migrate();
+    const [res] = await first.taskInsert([newTask({ payload: { keep: true } })], T0);
+    await first.queueUpdate('default', { paused: true });
+    await first.close();
+    const second = await openStore(`sqlite:${file}`);
+    await second.migrate();
+    expect(await second.taskGet(res!.task.id)).toEqual(res!.task);
+    expect((await second.queueGet('default')).paused).toBe(true);
+    await second.close();
+  });
+
+  it('records each migration once; a second run applies nothing', () => {
+    const db = new Database(nextFile());
+    try {
+      expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(migrate(db)).toEqual([]);
+      const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('numbers migrations uniquely and in order', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+  });
+
+  it('opens in WAL mode', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.close();
+    const db = new Database(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses calls after close', async () => {
+    const store = await openSqliteStore(':memory:');
+    await store.migrate();
+    await store.close();
+    await store.close();
+    await expect(store.taskGet('x')).rejects.toThrow(/closed/);
+  });
+
+  it('uses the ready and on-worker indexes', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((r) => r.detail)
+        .join('; ');
+    expect(
+      plan(`SELECT * FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id LIMIT 10`),
+    ).toMatch(/tasks_ready/);
+    expect(
+      plan(
+        `SELECT * FROM tasks WHERE state IN ('assigned', 'running', 'paused') AND worker_id = 'w'`,
+      ),
+    ).toMatch(/tasks_on_worker/);
+    expect(plan(`SELECT min(run_at) FROM tasks WHERE state = 'pending'`)).toMatch(/tasks_pending/);
+    db.close();
+  });
+});
+
+describe('openStore', () => {
+  it('parses sqlite URLs and bare paths', () => {
+    expect(sqlitePath('sqlite:./x.db')).toBe('./x.db');
+    expect(sqlitePath('sqlite:/abs/x.db')).toBe('/abs/x.db');
+    expect(sqlitePath('sqlite:///abs/x.db')).toBe('/abs/x.db');
+    expect(sqlitePath('sqlite::memory:')).toBe(':memory:');
+    expect(sqlitePath('./bare.db')).toBe('./bare.db');
+    expect(() => sqlitePath('sqlite:')).toThrow(/no file/);
+    expect(() => sqlitePath('mysql://host/db')).toThrow(/unsupported/);
+  });
+
+  it('opens a SQLite store from a bare path', async () => {
+    const file = nextFile();
+    const store = await openStore(file);
+    expect(store).toBeInstanceOf(SqliteStore);
+    expect(store.driver).toBe('sqlite');
+    await store.close();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('opens the Postgres driver for postgres:// URLs (without connecting yet)', async () => {
+    for (const url of ['postgres://u:p@127.0.0.1:1/db', 'postgresql://127.0.0.1:1/db']) {
+      const store = await openStore(url);
+      expect(store.driver).toBe('postgres');
+      await store.close();
+    }
+  });
+});

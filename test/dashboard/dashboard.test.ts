@@ -1,0 +1,241 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { call, waitTask } from '../helpers/http.js';
+import {
+  ARTIFACTS,
+  collectErrors,
+  ensureChromium,
+  ensureDashboardBuilt,
+  launch,
+} from './browser.js';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+ * server in this process. Every wait is on a selector or a state, never on the clock.
+ */
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  ensureChromium();
+  ensureDashboardBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer({ db: 'sqlite::memory:', port: 0, logLevel: 'silent' });
+  browser = await launch();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.shutdown({ graceMs: 0 });
+});
+
+async function open(path: string): Promise<Page> {
+  context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  errors = collectErrors(page);
+  await page.goto(server.url + path);
+  await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
+  return page;
+}
+
+afterEach(async () => {
+  await context?.close();
+  expect(errors, 'console errors').toEqual([]);
+});
+
+const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png` });
+const submit = async (spec: unknown) => {
+  const r = await call(server.url, 'POST', '/api/v1/tasks', spec);
+  expect(r.status).toBe(201);
+  return r.body as { id: string };
+};
+const stateOf = (state: string) =>
+  page.locator(`[data-testid="task-state"][data-state="${state}"]`);
+
+describe('the dashboard', () => {
+  it('shows a task submitted through the API live on the Tasks page, without a reload', async () => {
+    await open('/tasks');
+    await page.getByTestId('page-tasks').waitFor();
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    const slow = await submit({
+      type: 'chronoq.sleep',
+      payload: { ms: 60_000 },
+      labels: { team: 'web' },
+    });
+    const quick = await submit({ type: 'chronoq.echo', payload: { hello: 'world' }, priority: 3 });
+    const slowRow = page.locator(`tr[data-task-id="${slow.id}"]`);
+    await slowRow.waitFor();
+    await page.locator(`tr[data-task-id="${quick.id}"][data-state="succeeded"]`).waitFor();
+    await page.locator(`tr[data-task-id="${slow.id}"][data-state="running"]`).waitFor();
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    await shot('tasks');
+
+    // A label filter maps onto the API; the matching task stays, the other goes.
+    await page.getByPlaceholder('key=value').fill('team=web');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/label=team%3Dweb/);
+    await page.locator(`tr[data-task-id="${quick.id}"]`).waitFor({ state: 'detached' });
+    await slowRow.waitFor();
+    await shot('tasks-filtered');
+
+    // Bulk cancel from the checkboxes; the row follows live.
+    await slowRow.getByRole('checkbox').check();
+    await page.getByTestId('bulk-cancel').click();
+    await page.getByTestId('bulk-result').filter({ hasText: 'Cancelled 1' }).waitFor();
+    await page.locator(`tr[data-task-id="${slow.id}"][data-state="cancelled"]`).waitFor();
+  });
+
+  it('pauses, resumes and cancels a running task from its detail page', async () => {
+    const { id } = await submit({ type: 'chronoq.sleep', payload: { ms: 60_000 } });
+    await open(`/tasks/${id}`);
+    await page.getByTestId('task-id').filter({ hasText: id }).waitFor();
+    await stateOf('running').waitFor();
+    await expect.poll(() => page.getByTestId('act-resume').isDisabled()).toBe(true);
+
+    await page.getByTestId('act-pause').click();
+    await stateOf('paused').waitFor();
+    await page.getByTestId('act-resume').and(page.locator(':enabled')).waitFor();
+    expect(await page.getByTestId('act-pause').isDisabled()).toBe(true);
+    await shot('task-detail-paused');
+
+    await page.getByTestId('act-resume').click();
+    await stateOf('running').waitFor();
+
+    await page.getByTestId('act-cancel').click();
+    await stateOf('cancelled').waitFor();
+    await page.getByTestId('act-retry').and(page.locator(':enabled')).waitFor();
+    expect(await page.getByTestId('act-cancel').isDisabled()).toBe(true);
+    await page.getByTestId('timeline').getByText('cancelled', { exact: false }).first().waitFor();
+    await shot('task-detail');
+    const r = await call(server.url, 'GET', `/api/v1/tasks/${id}`);
+    expect(r.body.state).toBe('cancelled');
+  });
+
+  it('retries a dead task from Dead letters', async () => {
+    const { id } = await submit({
+      type: 'chronoq.fail',
+      payload: { message: 'boom' },
+      maxAttempts: 1,
+    });
+    expect((await waitTask(server.url, id)).state).toBe('failed');
+    await open('/dead-letters');
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await row.getByText('boom').waitFor();
+    await shot('dead-letters');
+    await row.getByTestId('retry-one').click();
+    await row.waitFor({ state: 'detached' });
+    // The retried task runs again (and fails again: it is chronoq.fail) on a fresh attempt.
+    await expect
+      .poll(async () => (await call(server.url, 'GET', `/api/v1/tasks/${id}`)).body.attempt, {
+        timeout: 15_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    await page.locator(`tr[data-task-id="${id}"]`).waitFor();
+  });
+
+  it('draws the overview, workers and queues pages and acts on workers and queues', async () => {
+    await open('/');
+    await page.getByTestId('page-overview').waitFor();
+    const batch = await call(server.url, 'POST', '/api/v1/tasks/batch', {
+      tasks: [
+        ...Array.from({ length: 12 }, (_, i) => ({
+          type: 'chronoq.echo',
+          queue: i % 2 ? 'emails' : 'reports',
+          payload: { i },
+        })),
+        ...Array.from({ length: 3 }, () => ({
+          type: 'chronoq.sleep',
+          queue: 'reports',
+          payload: { ms: 3000 },
+        })),
+      ],
+    });
+    expect(batch.status).toBe(201);
+    // Throughput comes from the event stream; depth from polling the queues.
+    await page.getByText(/15 started, 12 succeeded/).waitFor();
+    await page.getByTestId('stat-running').getByText('3').waitFor();
+    await page.getByTestId('chart-throughput').waitFor();
+    await page.getByTestId('chart-depth').waitFor();
+    await page.getByTestId('cluster').getByText(server.replicaId).waitFor();
+    await shot('overview');
+
+    await page.getByTestId('nav-workers').click();
+    const worker = page.locator('tr[data-worker-id]').first();
+    await worker.getByTestId('worker-status').filter({ hasText: 'live' }).waitFor();
+    await worker.getByTestId('cordon').click();
+    await worker.getByTestId('worker-status').filter({ hasText: 'cordoned' }).waitFor();
+    await worker.getByTestId('uncordon').click();
+    await worker.getByTestId('worker-status').filter({ hasText: 'live' }).waitFor();
+    await shot('workers');
+
+    await page.getByTestId('nav-queues').click();
+    const q = page.locator('tr[data-queue="emails"]');
+    await q.getByTestId('queue-pause').click();
+    await q.getByTestId('queue-paused').waitFor();
+    await q.getByTestId('queue-resume').click();
+    await q.getByTestId('queue-paused').waitFor({ state: 'detached' });
+    await q.getByTestId('queue-edit').click();
+    const form = page.getByTestId('edit-queue');
+    await form.locator('input[name="concurrency"]').fill('5');
+    await form.locator('input[name="rate-count"]').fill('10');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await q.getByTestId('queue-concurrency').filter({ hasText: '5' }).waitFor();
+    await q.getByTestId('queue-rate').filter({ hasText: '10 / 1.0s' }).waitFor();
+    const emails = (await call(server.url, 'GET', '/api/v1/queues/emails')).body;
+    expect(emails).toMatchObject({ concurrency: 5, rateLimit: { count: 10, intervalMs: 1000 } });
+    await shot('queues');
+
+    // Workflows and schedules appear only once the API has them.
+    const doc = (await call(server.url, 'GET', '/api/v1/openapi.json')).body;
+    const nav = page.getByTestId('nav-workflows');
+    expect(await nav.count()).toBe('/api/v1/workflows' in doc.paths ? 1 : 0);
+  });
+});
+
+describe('the dashboard with an admin token', () => {
+  let locked: RunningServer;
+  beforeAll(async () => {
+    locked = await startServer({
+      db: 'sqlite::memory:',
+      port: 0,
+      logLevel: 'silent',
+      adminToken: 't',
+      worker: false,
+    });
+  });
+  afterAll(() => locked?.shutdown({ graceMs: 0 }));
+
+  it('asks for the token, keeps it, and logs out', async () => {
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const all = collectErrors(page);
+    await page.goto(`${locked.url}/tasks`);
+    await page.getByTestId('login').waitFor();
+    await shot('login');
+    await page.getByLabel('API token').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The server refused this token.').waitFor();
+    await page.getByLabel('API token').fill('t');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('page-tasks').waitFor();
+    await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('chronoq.token'))).toBe('t');
+
+    // A reload keeps the session.
+    await page.reload();
+    await page.getByTestId('page-tasks').waitFor();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('chronoq.token'))).toBeNull();
+    // The only errors are the browser's notes on the refused (401) calls.
+    errors = all.filter((e) => !/status of 401/.test(e));
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The JSON shapes of the HTTP API, as the dashboard reads them. The dashboard talks to the
+ * server over HTTP only (ARCHITECTURE.md), so these mirror the API rather than import it.
+ */
+export const TASK_STATES = [
+  'pending',
+  'blocked',
+  'ready',
+  'assigned',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+export type Want = 'run' | 'pause' | 'cancel';
+
+export const TERMINAL: ReadonlySet<TaskState> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+]);
+
+export interface TaskError {
+  message: string;
+  code?: string;
+  [key: string]: unknown;
+}
+
+export interface Task {
+  id: string;
+  type: string;
+  queue: string;
+  payload: unknown;
+  priority: number;
+  runAt: string | null;
+  maxAttempts: number;
+  backoff: { kind: string; initialMs: number; maxMs: number; jitter: number };
+  timeoutMs: number | null;
+  idempotencyKey: string | null;
+  concurrencyKey: string | null;
+  executor: { kind: string; [key: string]: unknown };
+  selector: Record<string, string>;
+  tolerations: { key: string; operator?: string; value?: string; effect?: string }[];
+  resources: { cpu?: number; memoryMb?: number };
+  labels: Record<string, string>;
+  state: TaskState;
+  want: Want;
+  attempt: number;
+  attemptsLeft: number;
+  workerId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  result: unknown;
+  error: TaskError | null;
+  progress: number | null;
+  workflowId: string | null;
+  stepId: string | null;
+  scheduleId: string | null;
+  fireAt: string | null;
+  attempts?: Attempt[];
+  events?: TaskEvent[];
+}
+
+export interface Attempt {
+  attempt: number;
+  workerId: string | null;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: TaskError | null;
+}
+
+export interface TaskEvent {
+  at: string;
+  kind: string;
+  attempt: number;
+  from: string | null;
+  to: string | null;
+  actor: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  nextCursor: string | null;
+}
+
+/** One element of the `tasks` event of `GET /events`. */
+export interface TaskChange {
+  id: string;
+  queue: string;
+  state: TaskState;
+  want: Want;
+  workerId: string | null;
+  attempt: number;
+  runAt: number | string | null;
+}
+
+export interface Queue {
+  name: string;
+  paused: boolean;
+  concurrency: number | null;
+  rateLimit: { count: number; intervalMs: number } | null;
+  keyConcurrency: number;
+  strategy: string;
+  defaults: Record<string, unknown>;
+  counts: Partial<Record<TaskState, number>>;
+}
+
+export interface LogLine {
+  seq: number;
+  attempt: number;
+  at: string;
+  stream: 'stdout' | 'stderr' | 'log' | 'system';
+  line: string;
+}
+
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  replicaId: string;
+  status: 'live' | 'lost' | 'stopped';
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  capacity: number;
+  load: number;
+  types: string[] | null;
+  executors: string[];
+  queues: string[] | null;
+  cordoned: boolean;
+  draining: boolean;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface Cluster {
+  leader: { replicaId: string; url: string | null; since: string } | null;
+  replicas: {
+    replicaId: string;
+    url: string | null;
+    startedAt: string;
+    heartbeatAt: string;
+    live: boolean;
+    leader: boolean;
+  }[];
+}
+
+/** Workflows and schedules: read loosely, their API is newer than this page. */
+export interface Workflow {
+  id: string;
+  name?: string;
+  state?: string;
+  onFailure?: string;
+  createdAt?: string;
+  finishedAt?: string | null;
+  steps?: { id: string; dependsOn?: string[]; taskId?: string | null; state?: string }[];
+  [key: string]: unknown;
+}
+
+export interface Schedule {
+  id?: string;
+  name: string;
+  cron?: string | null;
+  every?: string | number | null;
+  at?: string | null;
+  timezone?: string | null;
+  paused?: boolean;
+  nextFireAt?: string | null;
+  lastFireAt?: string | null;
+  runs?: number;
+  task?: { type?: string; queue?: string };
+  [key: string]: unknown;
+}
