@@ -64,13 +64,13 @@ export class ChaosCluster {
     return c;
   }
 
-  serverArgs(): string[] {
+  serverArgs(port = 0): string[] {
     const t = this.o.timing ?? FAST_TIMING;
     return [
       '--db',
       this.o.db,
       '--port',
-      '0',
+      String(port),
       '--no-worker',
       '--log-level',
       'warn',
@@ -89,6 +89,14 @@ export class ChaosCluster {
   async startReplica(): Promise<ServerProcess> {
     const r = await spawnServer(this.serverArgs());
     this.replicas.push(r);
+    return r;
+  }
+
+  /** Start a killed replica again on its port, so workers that know its address find it. */
+  async restartReplica(old: ServerProcess): Promise<ServerProcess> {
+    await this.kill(old);
+    const r = await spawnServer(this.serverArgs(Number(new URL(old.url).port)));
+    this.replicas[this.replicas.indexOf(old)] = r;
     return r;
   }
 
@@ -123,7 +131,10 @@ export class ChaosCluster {
     return r.url;
   }
 
-  /** The replica that leads, as the live replicas agree, waiting for an election if need be. */
+  /**
+   * The replica that leads, as the live replicas agree, waiting for an election if need be;
+   * one of those `exclude` names (killed, frozen) does not count.
+   */
   async leader(exclude: ServerProcess[] = [], timeoutMs = 30_000): Promise<ServerProcess> {
     return waitFor(
       'a leader',
@@ -134,7 +145,7 @@ export class ChaosCluster {
         );
         const url = views[0];
         if (!url || views.some((v) => v !== url)) return undefined;
-        return this.replicas.find((r) => r.url === url && alive(r));
+        return asked.find((r) => r.url === url);
       },
       { timeoutMs, everyMs: 100 },
     );

@@ -60,7 +60,9 @@ export function fencingViolations(list: AssignedEvent[]): string[] {
   const seen = new Set<string>();
   for (const e of list) {
     if (e.token < highest) {
-      out.push(`task ${e.taskId} attempt ${e.attempt} placed under token ${e.token} after ${highest}`);
+      out.push(
+        `task ${e.taskId} attempt ${e.attempt} placed under token ${e.token} after ${highest}`,
+      );
     }
     highest = Math.max(highest, e.token);
     const key = `${e.taskId}:${e.attempt}`;
@@ -90,4 +92,60 @@ export async function attemptEnds(
     }
     return out;
   });
+}
+
+/** The leader lease's fencing token now. */
+export async function leaderToken(url: string): Promise<number> {
+  return withClient(url, async (c) => {
+    const r = await c.query(`SELECT token FROM leases WHERE name = 'leader'`);
+    return Number(r.rows[0]?.token ?? 0);
+  });
+}
+
+/** Which of `ids` the store has. */
+export async function presentIds(url: string, ids: string[]): Promise<Set<string>> {
+  return withClient(url, async (c) => {
+    const r = await c.query('SELECT id FROM tasks WHERE id = ANY($1::text[])', [ids]);
+    return new Set(r.rows.map((row) => row.id as string));
+  });
+}
+
+/** A few unfinished tasks with their history, for the message of a failed wait. */
+export async function describeUnfinished(url: string, limit = 3): Promise<string> {
+  return withClient(url, async (c) => {
+    const counts = await c.query('SELECT state, count(*)::int AS n FROM tasks GROUP BY state');
+    const open = await c.query(
+      `SELECT id, state, attempt, worker_id, updated_at FROM tasks
+       WHERE state NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY updated_at LIMIT $1`,
+      [limit],
+    );
+    const lines = [`states: ${JSON.stringify(counts.rows)}`];
+    for (const t of open.rows) {
+      const ev = await c.query(
+        'SELECT at, kind, attempt, from_state, to_state, detail FROM task_events WHERE task_id = $1 ORDER BY seq',
+        [t.id],
+      );
+      lines.push(`${JSON.stringify(t)} events: ${JSON.stringify(ev.rows)}`);
+    }
+    const workers = await c.query('SELECT id, status, replica_id, expires_at FROM workers');
+    lines.push(`workers: ${JSON.stringify(workers.rows)}`);
+    return lines.join('\n');
+  });
+}
+
+/** Wait until no task is unfinished; on timeout, fail with what is left and why. */
+export async function waitAllFinished(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await stateCounts(url).catch(() => null);
+    if (
+      counts &&
+      Object.keys(counts).every((s) => ['succeeded', 'failed', 'cancelled'].includes(s))
+    )
+      return;
+    if (Date.now() > deadline) {
+      throw new Error(`tasks left unfinished:\n${await describeUnfinished(url)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

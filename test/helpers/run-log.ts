@@ -86,4 +86,3 @@ export function sameAttemptReruns(runs: RunRecord[]): { t: string; a: number; n:
       return { t: t!, a: Number(a), n };
     });
 }
-

@@ -61,7 +61,9 @@ export class TcpProxy {
       b.destroy();
     }
     this.pairs.clear();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
   private listen(): Promise<void> {

@@ -27,6 +27,27 @@ export interface GatewayOptions {
 }
 
 const FINAL_REPORTS = new Set(['succeeded', 'failed', 'snoozed', 'cancelled']);
+/** How soon a push of assignments that could not be read is tried again. */
+const FETCH_RETRY_MS = 500;
+
+/**
+ * The report that hands back an attempt a re-registering worker no longer holds: one that never
+ * started costs nothing (snoozed); one that ran is a failed attempt, retried as usual.
+ */
+function handBack(workerId: string) {
+  return (t: Task): Report =>
+    t.state === 'assigned'
+      ? { kind: 'snoozed', taskId: t.id, attempt: t.attempt, delayMs: 0 }
+      : {
+          kind: 'failed',
+          taskId: t.id,
+          attempt: t.attempt,
+          error: {
+            message: `worker ${workerId} came back without this attempt (it restarted or lost it)`,
+            code: 'WORKER_LOST',
+          },
+        };
+}
 
 /**
  * Holds the worker sessions of this replica. It registers workers in the store, resyncs them on
@@ -126,10 +147,14 @@ export class WorkerGateway {
           return;
       }
     } catch (err) {
+      // Most likely the store is unreachable. What the message said is not written, and the
+      // worker believes it was: end the session, so that the worker registers again once the
+      // store answers, and what it holds is reconciled with what the store says.
       this.opts.logger.error(
         { err, workerId: s.workerId, message: m.type },
-        'worker message failed',
+        'worker message failed; ending the session',
       );
+      s.end('the server could not handle a message');
     }
   }
 
@@ -153,9 +178,11 @@ export class WorkerGateway {
       return s.end('protocol version mismatch');
     }
     const { store, clock } = this.opts;
-    const now = clock.now();
-    const id = m.id ?? newId(now);
+    const id = m.id ?? newId(clock.now());
     this.sessions.get(id)?.end('replaced by a new session');
+    // What earlier sessions of this worker still had in hand is written before comparing.
+    await Promise.all([...this.closing]);
+    const now = clock.now();
     const previous = await store.workerGet(id);
     const record: WorkerRecord = {
       id,
@@ -178,22 +205,15 @@ export class WorkerGateway {
       heartbeatAt: now,
       expiresAt: now + this.opts.leaseMs,
     };
-    // List, then watch: reconcile what the store says this worker holds with what it reports.
+    // Reconcile what the store says this worker holds with what it says it holds (every attempt
+    // it was told of and has not reported final, started or not). An attempt it does not name
+    // is not coming back: it restarted, never got the assignment, or its final report was lost
+    // on the way. It goes back to the queue, and runs again as a new attempt, never this one.
     const onWorker = await store.taskListOnWorker(id);
     const running = new Map(m.running.map((r) => [r.taskId, r.attempt]));
-    const gone: Report[] = onWorker
-      .filter((t) => t.state !== 'assigned' && running.get(t.id) !== t.attempt)
-      .map((t) => ({
-        kind: 'failed',
-        taskId: t.id,
-        attempt: t.attempt,
-        error: {
-          message: `worker ${id} came back without this attempt (it restarted or lost it)`,
-          code: 'WORKER_LOST',
-        },
-      }));
+    const gone = onWorker.filter((t) => running.get(t.id) !== t.attempt).map(handBack(id));
     if (gone.length > 0) await store.taskReport(gone, now, this.random);
-    const keep = onWorker.filter((t) => t.state === 'assigned' || running.get(t.id) === t.attempt);
+    const keep = onWorker.filter((t) => running.get(t.id) === t.attempt);
     s.workerId = id;
     this.sessions.set(id, s);
     for (const t of keep) this.hold(s, t);
@@ -206,6 +226,10 @@ export class WorkerGateway {
       leaseMs: this.opts.leaseMs,
     });
     s.send({ type: 'assign', full: true, tasks: keep.map((t) => toAssignment(t)) });
+    // Watch, then list again: an assignment made while this registration read the store found
+    // no session to push to.
+    const since = await store.taskListOnWorker(id);
+    if (!s.closed) this.deliverAssigned(since.filter((t) => t.state === 'assigned'));
     this.opts.logger.info(
       { workerId: id, name: m.name, capacity: m.capacity, resumed: keep.length, lost: gone.length },
       'worker registered',
@@ -326,7 +350,13 @@ export class WorkerGateway {
       const tasks = await Promise.all(ids.map((id) => this.opts.store.taskGet(id)));
       this.deliverAssigned(tasks.filter((t): t is Task => t !== null && t.state === 'assigned'));
     } catch (err) {
-      this.opts.logger.error({ err }, 'could not read assigned tasks');
+      // Not pushed, the worker would never hear of them: try again shortly.
+      this.opts.logger.error({ err }, 'could not read assigned tasks; retrying');
+      for (const id of ids) if (!this.pendingFetch.has(id)) this.pendingFetch.set(id, 0);
+      if (!this.fetchScheduled) {
+        this.fetchScheduled = true;
+        setTimeout(() => void this.fetchAssigned(), FETCH_RETRY_MS).unref();
+      }
     }
   }
 }

