@@ -17,6 +17,7 @@ export class Metrics {
   private readonly finished: Counter<'queue' | 'type' | 'outcome'>;
   private readonly runTime: Histogram<'queue' | 'type'>;
   private readonly queueWait: Histogram<'queue'>;
+  private readonly refused: Counter<'kind'>;
   readonly storeLatency: Histogram<'method'>;
 
   constructor(deps: { store: Store; isLeader: () => boolean }) {
@@ -38,6 +39,12 @@ export class Metrics {
       name: 'chronoq_tasks_finished_total',
       help: 'Attempts ended, by outcome: succeeded, failed (dead-lettered), retried, cancelled, snoozed, timeout, lost',
       labelNames: ['queue', 'type', 'outcome'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'chronoq_worker_reports_refused_total',
+      help: 'Worker reports refused as stale (an attempt that is no longer current: fencing)',
+      labelNames: ['kind'],
       registers,
     });
     this.runTime = new Histogram({
@@ -104,6 +111,7 @@ export class Metrics {
   reported(reports: Report[], results: ReportResult[], now: number): void {
     results.forEach((r, i) => {
       const report = reports[i];
+      if (report && !r.accepted) this.refused.inc({ kind: report.kind });
       if (!r.accepted || !r.task || !report) return;
       const t = r.task;
       if (report.kind === 'started') {

