@@ -113,8 +113,9 @@ function toPlacementWorker(w: WorkerRecord, tally: ActiveTally): PlacementWorker
   const used = tally.byWorker.get(w.id) ?? { count: 0, cpu: 0, memoryMb: 0 };
   return {
     id: w.id,
-    capacity: w.capacity,
-    freeSlots: w.capacity - used.count,
+    // Prefetched assignments wait on the worker for a slot, so they count as slots here.
+    capacity: w.capacity + w.prefetch,
+    freeSlots: w.capacity + w.prefetch - used.count,
     labels: w.labels,
     taints: w.taints,
     freeResources: {

@@ -117,6 +117,7 @@ export async function startServer(
       id: `local@${replicaId}`,
       name: `local@${replicaId}`,
       capacity: o.concurrency,
+      prefetch: o.prefetch,
       handlers: o.handlers ? await loadHandlers(o.handlers) : {},
       executors: localExecutors(o.allowExec, o.allowHttp),
       transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),

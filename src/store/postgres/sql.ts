@@ -138,12 +138,15 @@ export const SQL = {
 
   // -- Workers
   workerUpsert: `INSERT INTO workers (
-      id, name, replica_id, status, labels, taints, capacity, resources, types, executors,
-      queues, weight, cordoned, draining, load, version, started_at, heartbeat_at, expires_at
-    ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+      id, name, replica_id, status, labels, taints, capacity, prefetch, resources, types,
+      executors, queues, weight, cordoned, draining, load, version, started_at, heartbeat_at,
+      expires_at
+    ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+      $20)
     ON CONFLICT (id) DO UPDATE SET
       name = excluded.name, replica_id = excluded.replica_id, status = excluded.status,
       labels = excluded.labels, taints = excluded.taints, capacity = excluded.capacity,
+      prefetch = excluded.prefetch,
       resources = excluded.resources, types = excluded.types, executors = excluded.executors,
       queues = excluded.queues, weight = excluded.weight, cordoned = excluded.cordoned,
       draining = excluded.draining, load = excluded.load, version = excluded.version,

@@ -182,6 +182,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Version 3 belongs to schedules (added alongside); versions apply in number order.
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
+  // 5, 6 and 7 belong to workflows, security and schedules (added alongside).
+  {
+    version: 8,
+    name: 'worker prefetch',
+    sql: `ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

@@ -152,15 +152,17 @@ export function prepareStatements(db: Database) {
 
     // -- Workers
     workerUpsert: p<WorkerRow>(`INSERT INTO workers (
-        id, name, replica_id, status, labels, taints, capacity, resources, types, executors,
-        queues, weight, cordoned, draining, load, version, started_at, heartbeat_at, expires_at
+        id, name, replica_id, status, labels, taints, capacity, prefetch, resources, types,
+        executors, queues, weight, cordoned, draining, load, version, started_at, heartbeat_at,
+        expires_at
       ) VALUES (
-        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @resources, @types,
-        @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
+        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @prefetch, @resources,
+        @types, @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
         @heartbeat_at, @expires_at
       ) ON CONFLICT (id) DO UPDATE SET
         name = excluded.name, replica_id = excluded.replica_id, status = excluded.status,
         labels = excluded.labels, taints = excluded.taints, capacity = excluded.capacity,
+        prefetch = excluded.prefetch,
         resources = excluded.resources, types = excluded.types, executors = excluded.executors,
         queues = excluded.queues, weight = excluded.weight, cordoned = excluded.cordoned,
         draining = excluded.draining, load = excluded.load, version = excluded.version,
