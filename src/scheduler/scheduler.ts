@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
 import { Leadership } from './leadership.js';
+import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
 import { ScheduleFirer } from './schedule-firer.js';
@@ -21,6 +22,8 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Longest sleep of a loop with nothing to do. */
   idleMs?: number;
+  /** How long the leader trusts its own tally of what workers hold (default 5 s). */
+  tallyRefreshMs?: number;
   random?: () => number;
   /** Tasks just assigned, so a co-located gateway can push them without a read. */
   onAssigned?: (tasks: Task[]) => void;
@@ -52,6 +55,7 @@ export class Scheduler {
   private readonly scheduleLoop: Loop;
   private readonly firer: ScheduleFirer;
   private readonly placer: Placer;
+  private readonly tally: LeaderTally;
   private readonly random: () => number;
   private queueCache: Promise<Map<string, QueueSettings>> | null = null;
   /** The reason last written to each ready task's history for why it cannot be placed. */
@@ -62,6 +66,7 @@ export class Scheduler {
     const batchSize = opts.batchSize ?? 1000;
     const idleMs = opts.idleMs ?? 1000;
     this.random = opts.random ?? Math.random;
+    this.tally = new LeaderTally({ refreshMs: opts.tallyRefreshMs ?? 5000 });
     this.leadership = new Leadership({
       store: opts.store,
       clock: opts.clock,
@@ -69,13 +74,17 @@ export class Scheduler {
       holder: opts.replicaId,
       leaseMs: opts.leaseMs,
       renewMs: opts.leaseRenewMs,
-      onElected: () => this.loops.forEach((l) => l.wake()),
+      onElected: () => {
+        this.tally.reset();
+        this.loops.forEach((l) => l.wake());
+      },
     });
     this.placer = new Placer({
       store: opts.store,
       batchSize,
       random: this.random,
       queues: () => this.queues(),
+      tally: this.tally,
     });
     const loop = (
       name: string,
@@ -126,6 +135,7 @@ export class Scheduler {
   private onChange(e: ChangeEvent): void {
     switch (e.kind) {
       case 'tasks': {
+        this.tally.changed(e.changes);
         let place = false;
         let promote = false;
         let deadlines = false;
