@@ -118,10 +118,9 @@ export class Schedules {
   }
 
   async get(idOrName: string): Promise<Schedule | null> {
-    const [row] =
-      (await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName])).length > 0
-        ? await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName])
-        : await this.ctx.rows<ScheduleRow>(Q.byName, [idOrName]);
+    const row =
+      (await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName]))[0] ??
+      (await this.ctx.rows<ScheduleRow>(Q.byName, [idOrName]))[0];
     return row ? rowToSchedule(row) : null;
   }
 
