@@ -2,6 +2,7 @@
 // driven through its HTTP API as a user would. The measurements are those `npm run bench` always
 // made (moved here from bench/run.js unchanged).
 import { makeClient } from './http.js';
+import { scheduleLateness } from './schedules.js';
 import { startServerProcess } from './server-process.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +117,8 @@ async function latency(request, rate, seconds) {
 }
 
 /**
- * Options: tasks, enqueue, rate, seconds, port, only (process|latency|enqueue), profileDir.
+ * Options: tasks, enqueue, rate, seconds, port, only (process|latency|enqueue|schedule),
+ * profileDir.
  * Returns `{ results, title, rows }`.
  */
 export async function runEmbedded({
@@ -139,7 +141,7 @@ export async function runEmbedded({
   const request = makeClient(server.base);
   const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL, prefetch };
   try {
-    // only: process|latency|enqueue runs one part (for profiling).
+    // only: process|latency|enqueue|schedule runs one part (for profiling).
     if (!only || only === 'enqueue') {
       results.enqueueOneByOne = Math.round(
         await enqueueOneByOne(request, Math.min(ENQUEUE_N, 3000)),
@@ -151,11 +153,16 @@ export async function runEmbedded({
       results.processNoopPerSec = Math.round(await processing(request, TOTAL));
     if (!only || only === 'latency')
       results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
+    if (!only || only === 'schedule')
+      results.scheduleLatenessMs = await scheduleLateness(request, {
+        seconds: Math.max(LATENCY_SECONDS, 10),
+      });
   } finally {
     await server.stop();
   }
 
   const lat = results.latencyMs;
+  const sl = results.scheduleLatenessMs;
   const rows = [
     ['enqueue, one by one (tasks/s)', results.enqueueOneByOne],
     ['enqueue, 50 concurrent (tasks/s)', results.enqueueConcurrent50],
@@ -164,6 +171,10 @@ export async function runEmbedded({
     [
       `submit→start p50 / p95 / p99 / max at ${LATENCY_RATE}/s (ms)`,
       lat && `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,
+    ],
+    [
+      `schedule fire→start p50 / p99 / max, ${sl?.schedules} schedules, ${sl?.n} runs (ms)`,
+      sl && `${sl.p50} / ${sl.p99} / ${sl.max}`,
     ],
   ].filter(([, value]) => value !== undefined); // workloads left out by --only
   return {

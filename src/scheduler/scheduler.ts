@@ -1,5 +1,6 @@
 import type { QueueSettings } from '../domain/queue.js';
-import type { Task } from '../domain/task.js';
+import type { Schedule } from '../domain/schedule.js';
+import { isTerminal, type Task } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
@@ -7,6 +8,7 @@ import { Leadership } from './leadership.js';
 import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
+import { ScheduleFirer } from './schedule-firer.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -27,6 +29,15 @@ export interface SchedulerOptions {
   onAssigned?: (tasks: Task[]) => void;
   /** Attempts the leader ended: timed out, or held by a lost worker. */
   onAttemptsEnded?: (tasks: Task[], why: 'timeout' | 'lost') => void;
+  /** A fire time later than this is missed, and the schedule's misfire policy decides. */
+  misfireGraceMs?: number;
+  /**
+   * Longest sleep of the schedule loop. It wakes at the next fire time and on changes, so this
+   * is only a safety net (default 60 s).
+   */
+  scheduleIdleMs?: number;
+  /** A schedule fired: the tasks it made and how many fire times it passed over. */
+  onScheduleFired?: (schedule: Schedule, created: Task[], skipped: number) => void;
 }
 
 /**
@@ -41,6 +52,8 @@ export class Scheduler {
   private readonly placeLoop: Loop;
   private readonly timeouts: Loop;
   private readonly reap: Loop;
+  private readonly scheduleLoop: Loop;
+  private readonly firer: ScheduleFirer;
   private readonly placer: Placer;
   private readonly tally: LeaderTally;
   private readonly random: () => number;
@@ -87,7 +100,20 @@ export class Scheduler {
     this.placeLoop = loop('place', (f, now) => this.placeReady(f, now));
     this.timeouts = loop('timeouts', (f, now) => this.expireDeadlines(f, now));
     this.reap = loop('reap', (f, now) => this.reapWorkers(f, now));
-    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap];
+    this.firer = new ScheduleFirer({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      graceMs: opts.misfireGraceMs,
+      onFired: opts.onScheduleFired,
+    });
+    this.scheduleLoop = new Loop({
+      name: 'schedules',
+      idleMs: opts.scheduleIdleMs ?? 60_000,
+      logger: opts.logger,
+      run: () => this.asLeader((f, now) => this.firer.pass(f, now)),
+    });
+    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap, this.scheduleLoop];
   }
 
   isLeader(): boolean {
@@ -123,8 +149,15 @@ export class Scheduler {
         if (place) this.placeLoop.wake();
         if (promote) this.promote.wake();
         if (deadlines) this.timeouts.wake();
+        // A run ended: a fire time held back by `buffer-one` may go now.
+        if (this.firer.waitsOnRuns() && e.changes.some((c) => isTerminal(c.state))) {
+          this.scheduleLoop.wake();
+        }
         return;
       }
+      case 'schedules':
+        this.scheduleLoop.wake();
+        return;
       case 'workers':
         this.placeLoop.wake();
         this.reap.wake();

@@ -97,6 +97,10 @@ export async function startServer(
     leaseRenewMs: o.leaseRenewMs,
     onAssigned: (tasks) => gateway.deliverAssigned(tasks),
     onAttemptsEnded: (tasks, why) => metrics.attemptsEnded(tasks, why, clock.now()),
+    onScheduleFired: (_s, created, skipped) => {
+      for (const t of created) metrics.taskSubmitted(t);
+      metrics.scheduleFired(created.length, skipped);
+    },
   });
   leading = () => scheduler.isLeader();
   const heartbeat = new ReplicaHeartbeat({
