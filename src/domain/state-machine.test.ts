@@ -54,6 +54,8 @@ function task(over: Partial<Task> = {}): Task {
     stepId: null,
     scheduleId: null,
     fireAt: null,
+    parentId: null,
+    flow: {},
     state,
     want: 'run',
     attempt: onWorker ? 1 : 0,

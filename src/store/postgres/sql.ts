@@ -10,7 +10,7 @@ export const TASK_SELECT = `id, queue, type, state, want, priority, run_at, due_
   attempt_base, max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor,
   selector, tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id,
   schedule_id, fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-  deadline_at, payload, result, error, progress, version, restart`;
+  deadline_at, payload, result, error, progress, version, restart, parent_id, flow`;
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
@@ -74,7 +74,7 @@ export const SQL = {
   taskCounts: `SELECT queue, state, count(*)::int AS n FROM tasks GROUP BY queue, state`,
   taskTally: `SELECT worker_id, queue, concurrency_key, count(*)::int AS n,
       COALESCE(sum(res_cpu), 0)::float8 AS cpu, COALESCE(sum(res_memory_mb), 0)::float8 AS memory_mb
-    FROM tasks WHERE ${ON_WORKER}
+    FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL
     GROUP BY worker_id, queue, concurrency_key`,
   /** Attempts assigned per queue since its window start ($1 queues, $2 window starts). */
   taskAssignedSince: `SELECT w.queue, count(t.id)::int AS n

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
+import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
 export interface Migration {
   version: number;
@@ -182,6 +183,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Version 3 belongs to schedules (added alongside); versions apply in number order.
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
+  { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
 ];
 
 /**
