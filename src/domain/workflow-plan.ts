@@ -83,7 +83,11 @@ export function planWorkflow(
         const parentStates = graph.parents.get(id)!.map((p) => state.get(p)!);
         if (!parentStates.every(isTerminal)) continue;
         const run = conditionHolds(when.get(id)!, parentStates);
-        plan.tasks.push({ taskId: stepTask(steps, id).id, stepId: id, action: run ? 'unblock' : 'skip' });
+        plan.tasks.push({
+          taskId: stepTask(steps, id).id,
+          stepId: id,
+          action: run ? 'unblock' : 'skip',
+        });
         state.set(id, run ? 'ready' : 'skipped');
       }
       if ([...state.values()].every(isTerminal)) {
@@ -150,8 +154,7 @@ function unhandledFailures(
 ): string[] {
   return graph.order.filter(
     (id) =>
-      FAILED.has(state.get(id)!) &&
-      !graph.children.get(id)!.some((c) => when.get(c) === 'failure'),
+      FAILED.has(state.get(id)!) && !graph.children.get(id)!.some((c) => when.get(c) === 'failure'),
   );
 }
 

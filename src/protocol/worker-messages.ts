@@ -28,7 +28,10 @@ export const assignmentSchema = z.object({
   /** Results of the workflow parents, by step id. */
   parents: z.record(z.string(), z.unknown()).optional(),
   /** A shard of a sharded task (or a broadcast's copy): its place among its siblings. */
-  shard: z.object({ index: z.int().min(0), total: z.int().min(1) }).nullable().optional(),
+  shard: z
+    .object({ index: z.int().min(0), total: z.int().min(1) })
+    .nullable()
+    .optional(),
 });
 export type AssignmentMessage = z.infer<typeof assignmentSchema>;
 

@@ -11,6 +11,7 @@ import { queueRoutes } from './routes/queues.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workerRoutes } from './routes/workers.js';
+import { workflowRoutes } from './routes/workflows.js';
 import { WORKER_MESSAGE_LIMIT, workerSocketRoute } from './routes/worker-socket.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -78,6 +79,7 @@ export function buildApp(
   workerRoutes(app, ctx);
   metaRoutes(app, ctx);
   tokenRoutes(app, ctx, auth);
+  workflowRoutes(app, ctx);
   void app.register(websocket, { options: { maxPayload: WORKER_MESSAGE_LIMIT } });
   void app.register(async (scoped) => workerSocketRoute(scoped, ctx));
   return app;

@@ -103,18 +103,15 @@ export function resolvePlan(
 }
 
 /** How a fan-out parent and its children move, given the children's states. */
-export function resolveFanIn(
-  parent: Task,
-  children: readonly Task[],
-  now: number,
-): FlowChange[] {
+export function resolveFanIn(parent: Task, children: readonly Task[], now: number): FlowChange[] {
   const plan = planFanIn(parent, children);
   const changes: FlowChange[] = [];
   const byId = new Map(children.map((c) => [c.id, c]));
   for (const id of plan.stop) {
     const child = byId.get(id)!;
     const decision = decideStop(child, now);
-    if (decision.ok) changes.push({ task: child, decision, kind: 'stop', detail: { parentId: parent.id } });
+    if (decision.ok)
+      changes.push({ task: child, decision, kind: 'stop', detail: { parentId: parent.id } });
   }
   if (plan.outcome) {
     const decision = decideFanIn(parent, plan.outcome, now);

@@ -80,7 +80,14 @@ export class PgContext {
           const held = await db.rows(SQL.leaseCheck, [fence.name, fence.holder, fence.token]);
           if (held.length === 0) throw new LeaseLostError(fence.name);
         },
-        emit: (event) => events.push(event),
+        emit: (event) => {
+          // The task changes of one commit travel as one event, however many steps wrote them.
+          const first = events.find((e) => e.kind === 'tasks');
+          if (event.kind === 'tasks' && first?.kind === 'tasks')
+            first.changes.push(...event.changes);
+          else
+            events.push(event.kind === 'tasks' ? { ...event, changes: [...event.changes] } : event);
+        },
       };
       const value = await fn(tx);
       const payloads = this.payloads(events);

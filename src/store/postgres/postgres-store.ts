@@ -26,12 +26,7 @@ import type {
   TaskNote,
 } from '../store.js';
 import type { AuditEntry, AuditPage, StoredToken } from '../store.js';
-import type {
-  FanOut,
-  WorkflowCancelResult,
-  WorkflowFilter,
-  WorkflowListPage,
-} from '../store.js';
+import type { FanOut, WorkflowCancelResult, WorkflowFilter, WorkflowListPage } from '../store.js';
 import type { Workflow } from '../../domain/workflow.js';
 import { Tokens } from './tokens.js';
 import { eventToRow } from './rows.js';

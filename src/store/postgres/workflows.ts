@@ -300,7 +300,14 @@ export class Flows {
     await this.insertTasks(tx, ftx, result.inserts, ftx.now);
     const w = result.workflow;
     if (w) {
-      await tx.rows(WF.update, [w.id, w.state, json(w.error), w.updatedAt, w.finishedAt, w.version]);
+      await tx.rows(WF.update, [
+        w.id,
+        w.state,
+        json(w.error),
+        w.updatedAt,
+        w.finishedAt,
+        w.version,
+      ]);
       ftx.workflows.add(w.id);
     }
   }

@@ -140,8 +140,11 @@ export class Flows {
     const rows = this.stmt(
       `SELECT * FROM workflows WHERE (@state IS NULL OR state = @state)
         AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit`,
-    ).all({ state: filter.state ?? null, cursor: filter.cursor ?? null, limit: limit + 1 }) as
-      WorkflowRow[];
+    ).all({
+      state: filter.state ?? null,
+      cursor: filter.cursor ?? null,
+      limit: limit + 1,
+    }) as WorkflowRow[];
     const more = rows.length > limit;
     const workflows = rows.slice(0, limit).map(rowToWorkflow);
     return { workflows, nextCursor: more ? workflows[workflows.length - 1]!.id : null };

@@ -22,6 +22,8 @@ import {
   describeSubmission,
 } from './conformance-tasks.js';
 import { describeTokens } from './conformance-tokens.js';
+import { describeFanOut } from './conformance-fanout.js';
+import { describeWorkflows } from './conformance-workflows.js';
 import { insertOne, useStore } from './harness.js';
 
 /**
@@ -62,5 +64,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeReplicas(h);
     describeChangeFeed(h);
     describeTokens(h);
+    describeWorkflows(h);
+    describeFanOut(h);
   });
 }
