@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
 import { Leadership } from './leadership.js';
+import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
 
@@ -19,6 +20,8 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Longest sleep of a loop with nothing to do. */
   idleMs?: number;
+  /** How long the leader trusts its own tally of what workers hold (default 5 s). */
+  tallyRefreshMs?: number;
   random?: () => number;
   /** Tasks just assigned, so a co-located gateway can push them without a read. */
   onAssigned?: (tasks: Task[]) => void;
@@ -39,6 +42,7 @@ export class Scheduler {
   private readonly timeouts: Loop;
   private readonly reap: Loop;
   private readonly placer: Placer;
+  private readonly tally: LeaderTally;
   private readonly random: () => number;
   private queueCache: Promise<Map<string, QueueSettings>> | null = null;
   /** The reason last written to each ready task's history for why it cannot be placed. */
@@ -49,6 +53,7 @@ export class Scheduler {
     const batchSize = opts.batchSize ?? 1000;
     const idleMs = opts.idleMs ?? 1000;
     this.random = opts.random ?? Math.random;
+    this.tally = new LeaderTally({ refreshMs: opts.tallyRefreshMs ?? 5000 });
     this.leadership = new Leadership({
       store: opts.store,
       clock: opts.clock,
@@ -56,13 +61,17 @@ export class Scheduler {
       holder: opts.replicaId,
       leaseMs: opts.leaseMs,
       renewMs: opts.leaseRenewMs,
-      onElected: () => this.loops.forEach((l) => l.wake()),
+      onElected: () => {
+        this.tally.reset();
+        this.loops.forEach((l) => l.wake());
+      },
     });
     this.placer = new Placer({
       store: opts.store,
       batchSize,
       random: this.random,
       queues: () => this.queues(),
+      tally: this.tally,
     });
     const loop = (
       name: string,
@@ -100,6 +109,7 @@ export class Scheduler {
   private onChange(e: ChangeEvent): void {
     switch (e.kind) {
       case 'tasks': {
+        this.tally.changed(e.changes);
         let place = false;
         let promote = false;
         let deadlines = false;

@@ -1,3 +1,4 @@
+import type { HeldRow } from '../common/held-row.js';
 import type { Database, RunResult } from 'better-sqlite3';
 import type {
   AttemptRow,
@@ -12,15 +13,6 @@ import { rawToTaskRow, TASK_COLUMNS, type TaskRow } from './rows.js';
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
-
-export interface TallyRow {
-  worker_id: string | null;
-  queue: string;
-  concurrency_key: string | null;
-  n: number;
-  cpu: number;
-  memory_mb: number;
-}
 
 type Args<P> = P extends unknown[] ? P : [P];
 
@@ -118,11 +110,9 @@ export function prepareStatements(db: Database) {
     taskCounts: p<[], { queue: string; state: string; n: number }>(
       `SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state`,
     ),
-    taskTally: p<[], TallyRow>(
-      `SELECT worker_id, queue, concurrency_key, count(*) AS n,
-              total(res_cpu) AS cpu, total(res_memory_mb) AS memory_mb
-       FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL
-       GROUP BY worker_id, queue, concurrency_key`,
+    taskHeld: p<[], HeldRow>(
+      `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
+       FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,
     ),
     taskAssignedSince: p<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM tasks WHERE queue = ? AND assigned_at >= ?`,
