@@ -5,6 +5,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerTaskCommands } from './commands/task-commands.js';
 import { registerWorkerCommands } from './commands/workers.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkflowCommands } from './commands/workflow.js';
 import { CliContext } from './context.js';
 import { EXIT, errorLine, exitCodeOf } from './exit.js';
 import type { CliIo } from './io.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerScheduleCommands(program, ctx);
   registerWorkerCommands(program, ctx);
   registerWorkerCommand(program, ctx);
+  registerWorkflowCommands(program, ctx);
   return program;
 }
 

@@ -23,6 +23,7 @@ import type {
   WaitOptions,
 } from './types.js';
 import { validate } from './validate.js';
+import { WorkflowClient } from './workflows.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const V1 = '/api/v1';
@@ -43,6 +44,8 @@ type WorkerAction = 'cordon' | 'uncordon' | 'drain';
 export class ChronoqClient {
   /** The server root this client calls. */
   readonly url: string;
+  /** Workflows: `run`, `get`, `list`, `cancel`, `wait`. */
+  readonly workflows: WorkflowClient;
   private readonly http: HttpTransport;
 
   constructor(options: ChronoqClientOptions = {}) {
@@ -59,6 +62,7 @@ export class ChronoqClient {
       fetch: options.fetch ?? (((input, init) => fetch(input, init)) satisfies FetchLike),
     });
     this.url = this.http.baseUrl;
+    this.workflows = new WorkflowClient(this.http);
   }
 
   // ── tasks ────────────────────────────────────────────────────────────────

@@ -27,6 +27,15 @@ export type {
   WaitOptions,
 } from './types.js';
 export { parseEventStream, type ServerSentEvent } from './sse.js';
+export { WorkflowClient, type WorkflowListOptions } from './workflows.js';
+export { WorkflowBuilder, workflow, type StepOptions } from './workflow-builder.js';
+export {
+  workflowSpecSchema,
+  parseWorkflowSpec,
+  type WorkflowSpec,
+  type WorkflowStepSpec,
+} from '../protocol/workflow-spec.js';
+export { readWorkflowText } from '../protocol/workflow-file.js';
 
 export { taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 export { queuePatchSchema, parseRate, type QueuePatch } from '../protocol/queue.js';
@@ -55,4 +64,7 @@ export type {
   TaskView,
   WantName,
   WorkerView,
+  WorkflowPage,
+  WorkflowStepView,
+  WorkflowView,
 } from '../protocol/views.js';

@@ -78,6 +78,28 @@ export interface ResourceRequest {
  */
 export type RestartPolicy = 'never' | 'always' | 'on-failure';
 
+/**
+ * How a task takes part in a fan-out or a saga, beyond its step. Stored as one JSON value.
+ * - On a fan-out parent: `shards` (run as that many children) or `broadcast` (one child per
+ *   live matching worker); the parent runs, on no worker, while its children do.
+ * - On a fan-out child: `parentAttempt` (the parent's attempt that made it), `shard` (its place
+ *   among its siblings) and, for a broadcast child, the `worker` it is pinned to.
+ * - On a saga compensation: `compensation` (its `stepId` is the step it undoes).
+ */
+export interface TaskFlow {
+  shards?: number;
+  broadcast?: boolean;
+  parentAttempt?: number;
+  shard?: { index: number; total: number };
+  worker?: string;
+  compensation?: boolean;
+}
+
+/** Whether the task runs as children rather than on a worker itself. */
+export function isFanOut(flow: TaskFlow): boolean {
+  return flow.shards !== undefined || flow.broadcast === true;
+}
+
 /** A task spec with every default applied: what the store inserts. */
 export interface NewTask {
   type: string;
@@ -101,6 +123,9 @@ export interface NewTask {
   stepId: string | null;
   scheduleId: string | null;
   fireAt: number | null;
+  /** The fan-out parent of a shard or broadcast child. */
+  parentId: string | null;
+  flow: TaskFlow;
   /** Insert as `blocked` (a workflow step waiting on its parents). */
   blocked: boolean;
 }

@@ -27,6 +27,11 @@ export const assignmentSchema = z.object({
   stepId: z.string().nullable(),
   /** Results of the workflow parents, by step id. */
   parents: z.record(z.string(), z.unknown()).optional(),
+  /** A shard of a sharded task (or a broadcast's copy): its place among its siblings. */
+  shard: z
+    .object({ index: z.int().min(0), total: z.int().min(1) })
+    .nullable()
+    .optional(),
 });
 export type AssignmentMessage = z.infer<typeof assignmentSchema>;
 

@@ -49,6 +49,11 @@ export function toTaskView(t: Task): TaskView {
     stepId: t.stepId,
     scheduleId: t.scheduleId,
     fireAt: isoOrNull(t.fireAt),
+    parentId: t.parentId,
+    shards: t.flow.shards ?? null,
+    broadcast: t.flow.broadcast === true,
+    shard: t.flow.shard ?? null,
+    compensation: t.flow.compensation === true,
   };
 }
 

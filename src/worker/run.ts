@@ -65,6 +65,7 @@ export class Run implements RunSink {
       workflowId: a.workflowId,
       stepId: a.stepId,
       parents: a.parents ?? {},
+      shard: a.shard ?? null,
     };
   }
 

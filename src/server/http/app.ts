@@ -12,6 +12,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workerRoutes } from './routes/workers.js';
+import { workflowRoutes } from './routes/workflows.js';
 import { WORKER_MESSAGE_LIMIT, workerSocketRoute } from './routes/worker-socket.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -80,6 +81,7 @@ export function buildApp(
   workerRoutes(app, ctx);
   metaRoutes(app, ctx);
   tokenRoutes(app, ctx, auth);
+  workflowRoutes(app, ctx);
   void app.register(websocket, { options: { maxPayload: WORKER_MESSAGE_LIMIT } });
   void app.register(async (scoped) => workerSocketRoute(scoped, ctx));
   return app;

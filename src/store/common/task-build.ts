@@ -27,6 +27,8 @@ export function buildTask(spec: NewTask, id: string, now: number): Task {
     stepId: spec.stepId,
     scheduleId: spec.scheduleId,
     fireAt: spec.fireAt,
+    parentId: spec.parentId,
+    flow: spec.flow,
     state: spec.blocked ? 'blocked' : spec.runAt !== null && spec.runAt > now ? 'pending' : 'ready',
     want: 'run',
     attempt: 0,

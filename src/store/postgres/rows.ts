@@ -11,6 +11,7 @@ import type {
   Task,
   TaskError,
   TaskEvent,
+  TaskFlow,
   TaskState,
   Toleration,
   Want,
@@ -65,6 +66,8 @@ export interface TaskRow {
   error: unknown;
   progress: number | null;
   version: number;
+  parent_id: string | null;
+  flow: unknown;
 }
 
 export function rowToTask(r: TaskRow): Task {
@@ -90,6 +93,8 @@ export function rowToTask(r: TaskRow): Task {
     stepId: r.step_id,
     scheduleId: r.schedule_id,
     fireAt: r.fire_at,
+    parentId: r.parent_id,
+    flow: (r.flow ?? {}) as TaskFlow,
     state: r.state as TaskState,
     want: r.want as Want,
     attempt: r.attempt,
@@ -137,6 +142,8 @@ export function taskToRow(t: Task): TaskRow {
     step_id: t.stepId,
     schedule_id: t.scheduleId,
     fire_at: t.fireAt,
+    parent_id: t.parentId,
+    flow: t.flow,
     worker_id: t.workerId,
     assigned_at: null,
     created_at: t.createdAt,

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
+import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
 export interface Migration {
   version: number;
@@ -180,9 +181,10 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE schedule_id IS NOT NULL AND fire_at IS NOT NULL;
     `,
   },
-  // Version 3 belongs to schedules (added alongside); versions apply in number order.
+
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
-  // 5, 6 and 7 belong to workflows, security and schedules (added alongside).
+  { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
+  // Versions apply in number order; a gap is allowed.
   {
     version: 8,
     name: 'worker prefetch',

@@ -9,6 +9,7 @@ import type {
   Task,
   TaskError,
   TaskEvent,
+  TaskFlow,
   TaskState,
   Toleration,
   Want,
@@ -73,6 +74,8 @@ export interface TaskRow {
   error: string | null;
   progress: number | null;
   version: number;
+  parent_id: string | null;
+  flow: string;
 }
 
 /** Every column of `tasks`, in the order the raw-mode reads select them. */
@@ -116,6 +119,8 @@ export const TASK_COLUMNS = [
   'error',
   'progress',
   'version',
+  'parent_id',
+  'flow',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 // Compile-time check that TASK_COLUMNS names every column of TaskRow.
@@ -156,6 +161,8 @@ export function rowToTask(r: TaskRow): Task {
     stepId: r.step_id,
     scheduleId: r.schedule_id,
     fireAt: r.fire_at,
+    parentId: r.parent_id,
+    flow: req<TaskFlow>(r.flow),
     state: r.state as TaskState,
     want: r.want as Want,
     attempt: r.attempt,
@@ -203,6 +210,8 @@ export function taskToInsertParams(t: Task): TaskRow {
     step_id: t.stepId,
     schedule_id: t.scheduleId,
     fire_at: t.fireAt,
+    parent_id: t.parentId,
+    flow: JSON.stringify(t.flow),
     worker_id: t.workerId,
     assigned_at: null,
     created_at: t.createdAt,

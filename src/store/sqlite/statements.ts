@@ -58,14 +58,14 @@ export function prepareStatements(db: Database) {
         max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor, selector,
         tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id, schedule_id,
         fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-        deadline_at, payload, result, error, progress, version, restart
+        deadline_at, payload, result, error, progress, version, restart, parent_id, flow
       ) VALUES (
         @id, @queue, @type, @state, @want, @priority, @run_at, @due_at, @attempt, @attempt_base,
         @max_attempts, @backoff, @timeout_ms, @idempotency_key, @concurrency_key, @executor,
         @selector, @tolerations, @resources, @res_cpu, @res_memory_mb, @labels, @workflow_id,
         @step_id, @schedule_id, @fire_at, @worker_id, @assigned_at, @created_at, @updated_at,
         @started_at, @finished_at, @deadline_at, @payload, @result, @error, @progress, @version,
-        @restart
+        @restart, @parent_id, @flow
       )`),
     /** Due pending tasks, oldest first, to ready (or paused when a pause is wanted). */
     taskPromoteDue: p<[{ now: number; limit: number }], ChangeRow>(`UPDATE tasks SET
@@ -112,7 +112,7 @@ export function prepareStatements(db: Database) {
     ),
     taskHeld: p<[], HeldRow>(
       `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
-       FROM tasks WHERE ${ON_WORKER}`,
+       FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,
     ),
     taskAssignedSince: p<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM tasks WHERE queue = ? AND assigned_at >= ?`,

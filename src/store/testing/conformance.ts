@@ -23,6 +23,8 @@ import {
 } from './conformance-tasks.js';
 import { describeSchedules } from './conformance-schedules.js';
 import { describeTokens } from './conformance-tokens.js';
+import { describeFanOut } from './conformance-fanout.js';
+import { describeWorkflows } from './conformance-workflows.js';
 import { insertOne, useStore } from './harness.js';
 
 /**
@@ -64,5 +66,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeChangeFeed(h);
     describeTokens(h);
     describeSchedules(h);
+    describeWorkflows(h);
+    describeFanOut(h);
   });
 }

@@ -29,6 +29,8 @@ export function newTask(overrides: Partial<NewTask> = {}): NewTask {
     stepId: null,
     scheduleId: null,
     fireAt: null,
+    parentId: null,
+    flow: {},
     blocked: false,
     ...overrides,
   };
