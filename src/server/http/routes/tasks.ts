@@ -107,7 +107,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/tasks/:id/wait', async (req, reply) => {
     const { id } = parseInput(idParamSchema, req.params);
     const { timeoutMs } = parseInput(waitQuerySchema, req.query);
-    const { task, done } = await ctx.waiters.wait(id, timeoutMs ?? 30_000);
+    const { record: task, done } = await ctx.waiters.wait(id, timeoutMs ?? 30_000);
     if (!task) throw new ChronoqError('not_found', `task ${id} not found`, 'id');
     if (!done) {
       return reply.code(408).send({

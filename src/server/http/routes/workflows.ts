@@ -71,7 +71,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/workflows/:id/wait', async (req, reply) => {
     const { id } = parseInput(idParamSchema, req.params);
     const { timeoutMs } = parseInput(waitQuerySchema, req.query);
-    const { workflow, done } = await waiters.wait(id, timeoutMs ?? 30_000);
+    const { record: workflow, done } = await waiters.wait(id, timeoutMs ?? 30_000);
     if (!workflow) throw new ChronoqError('not_found', `workflow ${id} not found`, 'id');
     const body = await view(id);
     if (!done) {
