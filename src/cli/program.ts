@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTaskCommands } from './commands/task-commands.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerWorkerCommands } from './commands/workers.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { CliContext } from './context.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerQueueCommands(program, ctx);
   registerWorkerCommands(program, ctx);
   registerWorkerCommand(program, ctx);
+  registerTokenCommands(program, ctx);
   return program;
 }
 

@@ -1,3 +1,10 @@
+import {
+  tokenCreateSchema,
+  type AuditPage,
+  type CreatedTokenView,
+  type Role,
+  type TokenView,
+} from '../protocol/auth.js';
 import { formatDuration } from '../protocol/duration.js';
 import { taskListQuerySchema } from '../protocol/queries.js';
 import { queuePatchSchema, type QueuePatch } from '../protocol/queue.js';
@@ -215,6 +222,30 @@ export class ChronoqClient {
   /** Place nothing new on a worker and let its running tasks finish. */
   drainWorker(id: string): Promise<WorkerView> {
     return this.workerAct(id, 'drain');
+  }
+
+  // ── tokens and audit (admin) ─────────────────────────────────────────────
+
+  /** Create an API token; the answer holds its secret, which the server never shows again. */
+  async createToken(name: string, role: Role): Promise<CreatedTokenView> {
+    validate(tokenCreateSchema, { name, role });
+    return this.http.json<CreatedTokenView>('POST', `${V1}/tokens`, { body: { name, role } });
+  }
+
+  /** Every API token (never their secrets). */
+  async tokens(): Promise<TokenView[]> {
+    const r = await this.http.json<{ tokens: TokenView[] }>('GET', `${V1}/tokens`);
+    return r.tokens;
+  }
+
+  /** Revoke a token: it stops working at once on this replica, within seconds on others. */
+  async revokeToken(id: string): Promise<TokenView & { revoked: true }> {
+    return this.http.json('DELETE', `${V1}/tokens/${enc(id)}`);
+  }
+
+  /** One page of the audit log, newest first. */
+  async audit(o: { limit?: number; cursor?: string } = {}): Promise<AuditPage> {
+    return this.http.json<AuditPage>('GET', `${V1}/audit`, { query: o });
   }
 
   // ── meta ─────────────────────────────────────────────────────────────────

@@ -33,6 +33,14 @@ export { queuePatchSchema, parseRate, type QueuePatch } from '../protocol/queue.
 export { TASK_STATE_NAMES, type TaskListQuery } from '../protocol/queries.js';
 export { parseDuration, formatDuration } from '../protocol/duration.js';
 export type { ErrorBody, ErrorCode } from '../protocol/errors.js';
+export {
+  ROLES,
+  type AuditEntryView,
+  type AuditPage,
+  type CreatedTokenView,
+  type Role,
+  type TokenView,
+} from '../protocol/auth.js';
 export type {
   AttemptView,
   LogLineView,

@@ -64,6 +64,8 @@ export async function startServer(
     replicaId: o.replicaId ?? '',
     version: VERSION,
     adminToken: o.adminToken,
+    metricsPublic: o.metricsPublic,
+    limits: o.limits,
   };
   const app = buildApp(ctx, log);
   await app.listen({ host: o.host, port: o.port });
@@ -73,8 +75,10 @@ export async function startServer(
   const url = `http://${hostForUrl}:${port}`;
   const replicaId = o.replicaId ?? defaultReplicaId(o.db, port);
   ctx.replicaId = replicaId;
-  if (o.adminToken === null) {
-    log.warn('no admin token is set: the API is open to anyone who can reach it');
+  if (o.adminToken === null && (await store.tokenCount()) === 0) {
+    log.warn(
+      'no API token is configured or stored: the API is open to anyone who can reach it (set --admin-token or CHRONOQ_ADMIN_TOKEN)',
+    );
   }
 
   const gateway = new WorkerGateway({

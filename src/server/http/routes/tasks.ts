@@ -12,30 +12,19 @@ import { taskBatchSchema, taskSpecSchema } from '../../../protocol/task-spec.js'
 import { parseInput } from '../../../protocol/validate.js';
 import { compileSpec, DEFAULT_QUEUE } from '../../compile-spec.js';
 import { toAttemptView, toEventView, toLogLineView, toTaskView } from '../../views.js';
-import { jsonBytes } from '../../../protocol/input-guards.js';
-import { audit, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
+import { checkPayloadSize, compileLimits, pageSize } from '../limits.js';
 import type { ApiContext } from '../context.js';
 import { openEventStream } from '../sse.js';
 
 const ACTIONS: OperatorAction[] = ['cancel', 'pause', 'resume', 'retry'];
 
-/** Largest task payload by default: 256 KiB of JSON. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
-
 export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, clock } = ctx;
 
-  const maxPayload = ctx.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const checkPayload = (payload: unknown, field: string) => {
-    const bytes = jsonBytes(payload);
-    if (bytes > maxPayload) {
-      throw new ChronoqError(
-        'too_large',
-        `${field}: ${bytes} bytes of JSON, more than the limit of ${maxPayload}`,
-        field,
-      );
-    }
-  };
+  const limits = compileLimits(ctx.limits);
+  const checkPayload = (payload: unknown, field: string) =>
+    checkPayloadSize(payload, field, limits);
 
   const mustGet = async (id: string) => {
     const task = await store.taskGet(id);
@@ -74,7 +63,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       type: q.type,
       workflowId: q.workflowId,
       label: label ? [label[0]!, label.slice(1).join('=')] : undefined,
-      limit: q.limit ?? 50,
+      limit: pageSize(q.limit, limits),
       cursor: q.cursor,
     });
     return { tasks: page.tasks.map(toTaskView), nextCursor: page.nextCursor };
@@ -99,7 +88,6 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!res.ok) {
         throw new ChronoqError(res.code === 'not_found' ? 'not_found' : 'conflict', res.reason);
       }
-      await audit(ctx, req, `task.${action}`, `task:${id}`);
       return toTaskView(res.task);
     });
   }
