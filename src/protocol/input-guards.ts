@@ -1,7 +1,7 @@
 /**
  * Checks every input gets before its schema: no NUL character in any string or key (Postgres
  * refuses `\u0000` in text and JSONB, so both drivers must refuse it the same way, up front), no
- * nesting deeper than MAX_DEPTH (deep values would overflow the stack of whatever walks them
+ * non-finite number, no nesting deeper than MAX_DEPTH (deep values would overflow the stack of whatever walks them
  * next), and no prototype keys (`__proto__`, or `constructor` holding `prototype`): whatever
  * merges the value later must never reach an object's prototype.
  */
@@ -21,6 +21,11 @@ export function findInputIssue(value: unknown, prefix?: string): GuardIssue | nu
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
       if (v.includes('\0')) return issue(path, 'must not contain NUL characters');
+      continue;
+    }
+    if (typeof v === 'number') {
+      // JSON has no NaN or Infinity, but 1e400 parses to Infinity (and would be stored as null).
+      if (!Number.isFinite(v)) return issue(path, 'must be a finite number');
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;

@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import { installAudit } from './audit.js';
 import { installAuth } from './auth.js';
 import { Authenticator } from './authenticator.js';
+import { installBodyGuard } from './body-guard.js';
 import type { ApiContext } from './context.js';
 import { sendError } from './errors.js';
 import { dashboardRoutes, isDashboardRequest } from './routes/dashboard.js';
@@ -15,7 +16,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workerRoutes } from './routes/workers.js';
 import { compileLimits } from './limits.js';
-import { workerSocketRoute } from './routes/worker-socket.js';
+import { workerSocketError, workerSocketRoute } from './routes/worker-socket.js';
 
 const ROUTES = new WeakMap<FastifyInstance, { method: string; path: string }[]>();
 
@@ -44,6 +45,8 @@ export function buildApp(
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Malformed URLs and over-long path parameters answer in the API's error shape too.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
   });
 
   const routes: { method: string; path: string }[] = [];
@@ -77,6 +80,7 @@ export function buildApp(
     now,
   });
   // Every successful change by an operator or admin lands in the audit log (see audit.ts).
+  installBodyGuard(app);
   installAudit(app, { store: ctx.store, now, logger: logger as unknown as Logger });
 
   taskRoutes(app, ctx);
@@ -84,7 +88,10 @@ export function buildApp(
   workerRoutes(app, ctx);
   metaRoutes(app, ctx);
   tokenRoutes(app, ctx, auth);
-  void app.register(websocket, { options: { maxPayload: limits.workerMessageBytes } });
+  void app.register(websocket, {
+    options: { maxPayload: limits.workerMessageBytes },
+    errorHandler: workerSocketError,
+  });
   void app.register(async (scoped) => workerSocketRoute(scoped, ctx));
   return app;
 }

@@ -52,6 +52,11 @@ const MAX_SECRET = 512;
  */
 export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
   const limiter = o.rateLimit ? new RateLimiter(o.rateLimit) : null;
+  // A refused WebSocket upgrade: once the refusal is written, the connection is done (the
+  // websocket plugin only closes the ones its own hook saw, which a refusal here precedes).
+  app.addHook('onResponse', async (req) => {
+    if (req.headers.upgrade !== undefined) req.raw.socket?.destroy();
+  });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const route = routeOf(req);
     let need: RouteRole;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { findInputIssue } from '../../../protocol/input-guards.js';
 import { workerToServerSchema } from '../../../protocol/worker-messages.js';
@@ -53,4 +53,19 @@ function closeReason(text: string): string {
   let out = text.slice(0, 120);
   while (Buffer.byteLength(out, 'utf8') > 123) out = out.slice(0, -1);
   return out;
+}
+
+/**
+ * Errors on an open worker socket. A client breaking the protocol (a message past the size
+ * limit, a bad frame) is the client's fault: `ws` already closes the socket with the right code
+ * (1009, 1002…), so it is only noted. Anything else is ours: logged, and the socket ended.
+ */
+export function workerSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+    request.log.warn({ code, reason: error.message }, 'worker socket closed: protocol error');
+    return;
+  }
+  request.log.error({ err: error }, 'worker socket failed');
+  socket.terminate();
 }
