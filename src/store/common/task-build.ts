@@ -27,6 +27,7 @@ export function buildTask(spec: NewTask, id: string, now: number): Task {
     stepId: spec.stepId,
     scheduleId: spec.scheduleId,
     fireAt: spec.fireAt,
+    trace: spec.trace ?? null,
     state: spec.blocked ? 'blocked' : spec.runAt !== null && spec.runAt > now ? 'pending' : 'ready',
     want: 'run',
     attempt: 0,

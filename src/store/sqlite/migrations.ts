@@ -182,6 +182,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Version 3 belongs to schedules (added alongside); versions apply in number order.
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
+  // Version 5 belongs to workflows (added alongside).
+  {
+    version: 6,
+    name: "the submitter's trace context of each task",
+    sql: `ALTER TABLE tasks ADD COLUMN trace TEXT;`,
+  },
 ];
 
 /**
