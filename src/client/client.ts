@@ -19,6 +19,7 @@ import type {
   FollowLogsOptions,
   HealthView,
   LogsOptions,
+  SubmitOptions,
   TaskListOptions,
   WaitOptions,
 } from './types.js';
@@ -63,17 +64,24 @@ export class ChronoqClient {
 
   // ── tasks ────────────────────────────────────────────────────────────────
 
-  /** Submit one task. With a known idempotency key the existing task comes back. */
-  async submit(spec: TaskSpec): Promise<TaskView> {
+  /**
+   * Submit one task. With a known idempotency key the existing task comes back. `o.traceparent`
+   * (and `o.tracestate`) make the task's spans children of your trace.
+   */
+  async submit(spec: TaskSpec, o: SubmitOptions = {}): Promise<TaskView> {
     validate(taskSpecSchema, spec);
-    return this.http.json<TaskView>('POST', `${V1}/tasks`, { body: spec });
+    return this.http.json<TaskView>('POST', `${V1}/tasks`, {
+      body: spec,
+      headers: traceHeaders(o),
+    });
   }
 
   /** Submit several tasks, all or nothing. */
-  async submitBatch(specs: TaskSpec[]): Promise<TaskView[]> {
+  async submitBatch(specs: TaskSpec[], o: SubmitOptions = {}): Promise<TaskView[]> {
     validate(taskBatchSchema, { tasks: specs });
     const r = await this.http.json<{ tasks: TaskView[] }>('POST', `${V1}/tasks/batch`, {
       body: { tasks: specs },
+      headers: traceHeaders(o),
     });
     return r.tasks;
   }
@@ -262,6 +270,14 @@ export class ChronoqClient {
   private workerAct(id: string, action: WorkerAction): Promise<WorkerView> {
     return this.http.json<WorkerView>('POST', `${V1}/workers/${enc(id)}/${action}`);
   }
+}
+
+/** The W3C trace context headers of a submit. */
+function traceHeaders(o: SubmitOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (o.traceparent) h.traceparent = o.traceparent;
+  if (o.traceparent && o.tracestate) h.tracestate = o.tracestate;
+  return h;
 }
 
 function enc(segment: string): string {

@@ -23,6 +23,7 @@ export type {
   FollowLogsOptions,
   HealthView,
   LogsOptions,
+  SubmitOptions,
   TaskListOptions,
   WaitOptions,
 } from './types.js';

@@ -47,6 +47,8 @@ export interface TaskView {
   stepId: string | null;
   scheduleId: string | null;
   fireAt: string | null;
+  /** The submitter's W3C trace context, kept with the task; null when it sent none. */
+  trace: { traceparent: string; tracestate?: string } | null;
   /** Present on `GET /tasks/:id`. */
   attempts?: AttemptView[];
   events?: TaskEventView[];

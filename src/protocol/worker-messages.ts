@@ -27,6 +27,11 @@ export const assignmentSchema = z.object({
   stepId: z.string().nullable(),
   /** Results of the workflow parents, by step id. */
   parents: z.record(z.string(), z.unknown()).optional(),
+  /** The submitter's W3C trace context: the execution span is its child. */
+  trace: z
+    .object({ traceparent: z.string().max(100), tracestate: z.string().max(8192).optional() })
+    .nullable()
+    .optional(),
 });
 export type AssignmentMessage = z.infer<typeof assignmentSchema>;
 

@@ -22,6 +22,7 @@ import { ReplicaHeartbeat } from './replica-heartbeat.js';
 import type { RunningServer } from './running-server.js';
 import { SubmitBatcher } from './submit-batcher.js';
 import { TaskWaiters } from './task-waiters.js';
+import { recordPlacements } from './tracing.js';
 import { VERSION } from './version.js';
 
 export interface StartServerDeps {
@@ -99,7 +100,10 @@ export async function startServer(
     replicaId,
     leaseMs: o.leaseMs,
     leaseRenewMs: o.leaseRenewMs,
-    onAssigned: (tasks) => gateway.deliverAssigned(tasks),
+    onAssigned: (tasks) => {
+      gateway.deliverAssigned(tasks);
+      recordPlacements(tasks);
+    },
     onAttemptsEnded: (tasks, why) => metrics.attemptsEnded(tasks, why, clock.now()),
   });
   leading = () => scheduler.isLeader();

@@ -49,6 +49,7 @@ export function toTaskView(t: Task): TaskView {
     stepId: t.stepId,
     scheduleId: t.scheduleId,
     fireAt: isoOrNull(t.fireAt),
+    trace: t.trace ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import type { WorkerLogger } from './logger.js';
 import type { Reporter } from './reporter.js';
 import { Run } from './run.js';
+import { endExecutionSpan, startExecutionSpan } from './tracing.js';
 
 export interface SyncerOptions {
   watcher: Watcher;
@@ -182,8 +183,10 @@ export class Syncer {
     run.phase = 'running';
     this.o.reporter.report(this.base(run, 'started'));
     this.o.events.emit('started', { taskId: run.taskId, attempt: run.attempt, type: run.type });
+    const traced = startExecutionSpan(run.assignment);
+    run.span = traced.span;
     try {
-      run.execution = executor.start(run.input(), run);
+      run.execution = traced.within(() => executor.start(run.input(), run));
     } catch (err) {
       run.execution = null;
       this.runs.delete(run.taskId);
@@ -281,6 +284,7 @@ export class Syncer {
     run.result = result;
     run.clearTimer();
     if (run.orphan) {
+      endExecutionSpan(run, null);
       this.orphans.delete(run);
       this.o.events.emit('finished', {
         taskId: run.taskId,
@@ -302,6 +306,7 @@ export class Syncer {
   private conclude(run: Run, report: Report): void {
     if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
     run.clearTimer();
+    endExecutionSpan(run, report);
     this.o.reporter.report(report);
     this.o.watcher.finish(run.taskId, run.attempt);
     this.o.events.emit('finished', {

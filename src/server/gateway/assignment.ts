@@ -16,5 +16,6 @@ export function toAssignment(task: Task, parents: Record<string, unknown> = {}):
     workflowId: task.workflowId,
     stepId: task.stepId,
     parents,
+    trace: task.trace ?? null,
   };
 }
