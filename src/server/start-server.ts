@@ -1,5 +1,3 @@
-import { pino } from 'pino';
-import pretty from 'pino-pretty';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -15,6 +13,7 @@ import { WorkerGateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
 import type { ApiContext } from './http/context.js';
 import { loadHandlers } from './load-handlers.js';
+import { createLogger } from './logging.js';
 import { instrumentStore, Metrics } from './metrics.js';
 import { compileServerOptions, defaultReplicaId, type ServerOptions } from './options.js';
 import { QueueCache } from './queue-cache.js';
@@ -40,12 +39,7 @@ export async function startServer(
   const o = compileServerOptions(options);
   const clock = deps.clock ?? systemClock;
   // JSON lines for machines; readable lines when a person watches the terminal.
-  const log = pino(
-    { level: o.logLevel, base: { service: 'chronoq' } },
-    process.stdout.isTTY
-      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'service,pid,hostname' })
-      : undefined,
-  );
+  const log = createLogger(o.logLevel);
   const logger = log as unknown as Logger;
 
   const rawStore = await openStore(o.db);

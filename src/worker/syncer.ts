@@ -183,6 +183,10 @@ export class Syncer {
     run.phase = 'running';
     this.o.reporter.report(this.base(run, 'started'));
     this.o.events.emit('started', { taskId: run.taskId, attempt: run.attempt, type: run.type });
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type },
+      'task attempt started',
+    );
     const traced = startExecutionSpan(run.assignment);
     run.span = traced.span;
     try {
@@ -307,6 +311,10 @@ export class Syncer {
     if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
     run.clearTimer();
     endExecutionSpan(run, report);
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type, outcome: report.kind },
+      'task attempt ended',
+    );
     this.o.reporter.report(report);
     this.o.watcher.finish(run.taskId, run.attempt);
     this.o.events.emit('finished', {

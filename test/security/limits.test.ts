@@ -106,6 +106,26 @@ describe('request limits', () => {
   });
 });
 
+describe('metrics behind auth', () => {
+  it('needs a token for /metrics unless --metrics-public', async () => {
+    expect((await call(server.url, 'GET', '/metrics')).status).toBe(401);
+    const open = await startServer({
+      db: 'sqlite::memory:',
+      port: 0,
+      logLevel: 'silent',
+      worker: false,
+      adminToken: 'x',
+      metricsPublic: true,
+    });
+    try {
+      expect((await call(open.url, 'GET', '/metrics')).status).toBe(200);
+      expect((await call(open.url, 'GET', '/api/v1/tasks')).status).toBe(401);
+    } finally {
+      await open.shutdown({ graceMs: 0 });
+    }
+  });
+});
+
 describe('the per-token rate limit', () => {
   it('answers 429 with Retry-After past the burst, and again once time has refilled it', async () => {
     const a = await newToken('rate-a');
@@ -126,6 +146,12 @@ describe('the per-token rate limit', () => {
     expect((await get(a)).status).toBe(200);
     expect((await get(a)).status).toBe(200);
     expect((await get(a)).status).toBe(429);
+    // Refusals show in the metrics.
+    now += 10_000;
+    const metrics = await call(server.url, 'GET', '/metrics', undefined, auth(ADMIN));
+    expect(metrics.body).toMatch(
+      /chronoq_http_requests_total\{method="GET",route="\/api\/v1\/queues",status="429"\} 3/,
+    );
   });
 
   it('limits a token even on routes its role may not call, and never public routes', async () => {

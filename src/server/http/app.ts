@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ChronoqError } from '../../protocol/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { installAudit } from './audit.js';
-import { installAuth } from './auth.js';
+import { installAuth, routeOf } from './auth.js';
 import { Authenticator } from './authenticator.js';
 import { installBodyGuard } from './body-guard.js';
 import type { ApiContext } from './context.js';
@@ -81,6 +81,9 @@ export function buildApp(
   });
   // Every successful change by an operator or admin lands in the audit log (see audit.ts).
   installBodyGuard(app);
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.requestAnswered(req.method, routeOf(req)?.path ?? 'unmatched', reply.statusCode);
+  });
   installAudit(app, { store: ctx.store, now, logger: logger as unknown as Logger });
 
   taskRoutes(app, ctx);
