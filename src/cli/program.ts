@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTaskCommands } from './commands/task-commands.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServerCommand(program, ctx);
   registerTaskCommands(program, ctx);
   registerQueueCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
   registerWorkerCommands(program, ctx);
   registerWorkerCommand(program, ctx);
   registerTokenCommands(program, ctx);

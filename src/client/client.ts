@@ -8,6 +8,13 @@ import {
 import { formatDuration } from '../protocol/duration.js';
 import { taskListQuerySchema } from '../protocol/queries.js';
 import { queuePatchSchema, type QueuePatch } from '../protocol/queue.js';
+import {
+  schedulePatchSchema,
+  scheduleSpecSchema,
+  type SchedulePatch,
+  type ScheduleSpec,
+} from '../protocol/schedule.js';
+import type { ScheduleDetailView, ScheduleView } from '../protocol/schedule-views.js';
 import { taskBatchSchema, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 import type { LogLineView, QueueView, TaskPage, TaskView, WorkerView } from '../protocol/views.js';
 import { ChronoqTimeoutError, ChronoqValidationError } from './errors.js';
@@ -210,6 +217,51 @@ export class ChronoqClient {
     return this.http.json<QueueView>('POST', `${queuePath(name)}/resume`);
   }
 
+  // ── schedules ────────────────────────────────────────────────────────────
+
+  /** Define a schedule. A taken name is a 409. */
+  async createSchedule(spec: ScheduleSpec): Promise<ScheduleView> {
+    validate(scheduleSpecSchema, spec);
+    return this.http.json<ScheduleView>('POST', `${V1}/schedules`, { body: spec });
+  }
+
+  /** Every schedule, by name, each with its next five fire times. */
+  async schedules(): Promise<ScheduleView[]> {
+    const r = await this.http.json<{ schedules: ScheduleView[] }>('GET', `${V1}/schedules`);
+    return r.schedules;
+  }
+
+  /** One schedule (by id or name) with its recent runs. */
+  async schedule(idOrName: string): Promise<ScheduleDetailView> {
+    return this.http.json<ScheduleDetailView>('GET', schedulePath(idOrName));
+  }
+
+  /** Change a schedule; a new timing applies from now. */
+  async updateSchedule(idOrName: string, patch: SchedulePatch): Promise<ScheduleView> {
+    validate(schedulePatchSchema, patch);
+    return this.http.json<ScheduleView>('PATCH', schedulePath(idOrName), { body: patch });
+  }
+
+  /** Delete a schedule; the tasks it made stay. */
+  async deleteSchedule(idOrName: string): Promise<ScheduleView & { deleted: true }> {
+    return this.http.json<ScheduleView & { deleted: true }>('DELETE', schedulePath(idOrName));
+  }
+
+  /** Stop firing until resumed. */
+  async pauseSchedule(idOrName: string): Promise<ScheduleView> {
+    return this.http.json<ScheduleView>('POST', `${schedulePath(idOrName)}/pause`);
+  }
+
+  /** Fire again from now on; fire times passed while paused are skipped. */
+  async resumeSchedule(idOrName: string): Promise<ScheduleView> {
+    return this.http.json<ScheduleView>('POST', `${schedulePath(idOrName)}/resume`);
+  }
+
+  /** Run the schedule's task now, outside its timetable; returns the new task. */
+  async triggerSchedule(idOrName: string): Promise<TaskView> {
+    return this.http.json<TaskView>('POST', `${schedulePath(idOrName)}/trigger`);
+  }
+
   // ── workers ──────────────────────────────────────────────────────────────
 
   /** Live and lost workers. */
@@ -286,6 +338,10 @@ function enc(segment: string): string {
 
 function taskPath(id: string): string {
   return `${V1}/tasks/${enc(id)}`;
+}
+
+function schedulePath(idOrName: string): string {
+  return `${V1}/schedules/${enc(idOrName)}`;
 }
 
 function queuePath(name: string): string {

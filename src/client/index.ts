@@ -32,6 +32,17 @@ export { parseEventStream, type ServerSentEvent } from './sse.js';
 export { taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 export { queuePatchSchema, parseRate, type QueuePatch } from '../protocol/queue.js';
 export { TASK_STATE_NAMES, type TaskListQuery } from '../protocol/queries.js';
+export {
+  schedulePatchSchema,
+  scheduleSpecSchema,
+  type SchedulePatch,
+  type ScheduleSpec,
+} from '../protocol/schedule.js';
+export type {
+  ScheduleDetailView,
+  ScheduleView,
+  TaskTemplateView,
+} from '../protocol/schedule-views.js';
 export { parseDuration, formatDuration } from '../protocol/duration.js';
 export type { ErrorBody, ErrorCode } from '../protocol/errors.js';
 export {

@@ -957,10 +957,15 @@ describe('restart policies (long-running services)', () => {
       event: 'restart',
       attemptOutcome: 'lost',
     });
+    // A run that ends as the cancel lands ends the service as cancelled, its result kept.
     const c = running({ restart: 'always', want: 'cancel' });
     expect(
-      decideReport(c, { kind: 'succeeded', taskId: c.id, attempt: 3, result: null }, NOW, 0.5),
-    ).toMatchObject({ patch: { state: 'succeeded' } });
+      decideReport(c, { kind: 'succeeded', taskId: c.id, attempt: 3, result: 7 }, NOW, 0.5),
+    ).toMatchObject({
+      event: 'cancelAck',
+      attemptOutcome: 'succeeded',
+      patch: { state: 'cancelled', result: 7, finishedAt: NOW },
+    });
     expect(decideLost(c, NOW, 0.5)).toMatchObject({ patch: { state: 'cancelled' } });
   });
 });

@@ -332,7 +332,22 @@ export function decideReport(task: Task, report: Report, now: number, random: nu
         deadlineAt: task.timeoutMs !== null ? now + task.timeoutMs : null,
       });
     case 'succeeded':
-      if (task.restart === 'always' && task.want !== 'cancel') {
+      if (task.restart !== 'never' && task.want === 'cancel') {
+        // A service ends only by cancel: its run ending as the cancel lands is that ending.
+        return move(
+          task,
+          'cancelAck',
+          {
+            state: 'cancelled',
+            result: report.result ?? null,
+            finishedAt: now,
+            deadlineAt: null,
+            workerId: null,
+          },
+          'succeeded',
+        );
+      }
+      if (task.restart === 'always') {
         // A clean exit resets the backoff: the next start waits only the initial delay.
         return decideRestart(
           task,

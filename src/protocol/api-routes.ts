@@ -8,6 +8,7 @@ import {
   logsQuerySchema,
 } from './queries.js';
 import { queuePatchSchema } from './queue.js';
+import { SCHEDULE_ROUTES } from './schedule-routes.js';
 import { taskBatchSchema, taskSpecSchema } from './task-spec.js';
 
 export interface ApiRoute {
@@ -126,6 +127,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     params: idParamSchema,
     query: logsQuerySchema,
   },
+  ...SCHEDULE_ROUTES,
   {
     method: 'GET',
     path: `${V1}/queues`,

@@ -106,6 +106,8 @@ export interface WorkerView {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   capacity: number;
+  /** Assignments it queues beyond `capacity` until a slot frees. */
+  prefetch: number;
   load: number;
   types: string[] | null;
   executors: string[];

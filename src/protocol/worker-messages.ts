@@ -88,6 +88,8 @@ export const registerSchema = z.strictObject({
     )
     .default([]),
   capacity: z.int().min(1).max(100_000),
+  /** Assignments taken beyond `capacity`, queued on the worker until a slot frees. */
+  prefetch: z.int().min(0).max(100_000).default(0),
   resources: resourcesSchema.default({}),
   types: z.array(z.string()).nullable(),
   executors: z.array(z.enum(['function', 'process', 'http'])),

@@ -10,6 +10,7 @@ import type { QueueSettings } from '../domain/queue.js';
 import type { Task } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
 import type { ActiveTally, LeaderFence, Store } from '../store/store.js';
+import type { LeaderTally } from './leader-tally.js';
 
 export interface PlacerOptions {
   store: Store;
@@ -18,6 +19,8 @@ export interface PlacerOptions {
   random: () => number;
   /** Queue settings, cached by the scheduler. */
   queues: () => Promise<Map<string, QueueSettings>>;
+  /** What is on workers, kept by the leader between reads of the store. */
+  tally: LeaderTally;
 }
 
 export interface Unplaceable {
@@ -33,8 +36,9 @@ export interface PlacementRound {
 }
 
 /**
- * One placement round: read live workers and what they hold, read the best ready tasks, run the
- * pure placement function, and assign the result in one batch write.
+ * One placement round: read live workers and what they hold (from the leader's tally; from the
+ * store when the tally is due a read or a queue is rate-limited), read the best ready tasks, run
+ * the pure placement function, and assign the result in one batch write.
  */
 export class Placer {
   private cursor = 0;
@@ -54,7 +58,7 @@ export class Placer {
     for (const q of queues.values()) {
       if (q.rateLimit) rateWindows.set(q.name, now - q.rateLimit.intervalMs);
     }
-    const tally = await store.taskActive(rateWindows);
+    const tally = await this.tally(rateWindows, now);
     const candidates = workers.map((w) => toPlacementWorker(w, tally));
     const free = candidates.reduce((sum, w) => sum + Math.max(0, w.freeSlots), 0);
     if (free <= 0) return none;
@@ -92,7 +96,16 @@ export class Placer {
     }));
     if (assignments.length === 0) return { assigned: [], unplaceable: notes };
     const assigned = await store.taskAssign(fence, assignments, now);
+    this.opts.tally.assigned(assigned);
     return { assigned, unplaceable: notes };
+  }
+
+  private async tally(rateWindows: Map<string, number>, now: number): Promise<ActiveTally> {
+    const { tally, store } = this.opts;
+    if (!tally.needsRead(now) && rateWindows.size === 0) return tally.totals(new Map());
+    const active = await store.taskActive(rateWindows);
+    tally.load(active, now);
+    return active;
   }
 }
 
@@ -100,8 +113,9 @@ function toPlacementWorker(w: WorkerRecord, tally: ActiveTally): PlacementWorker
   const used = tally.byWorker.get(w.id) ?? { count: 0, cpu: 0, memoryMb: 0 };
   return {
     id: w.id,
-    capacity: w.capacity,
-    freeSlots: w.capacity - used.count,
+    // Prefetched assignments wait on the worker for a slot, so they count as slots here.
+    capacity: w.capacity + w.prefetch,
+    freeSlots: w.capacity + w.prefetch - used.count,
     labels: w.labels,
     taints: w.taints,
     freeResources: {

@@ -14,6 +14,8 @@ export interface ServerOptions {
   worker?: boolean;
   /** Slots of the local worker pool (default 50). */
   concurrency?: number;
+  /** Tasks the local pool takes beyond its slots, queued until one frees (default 0). */
+  prefetch?: number;
   /** Let the local pool run `process` tasks. */
   allowExec?: boolean;
   /** Let the local pool run `http` tasks. */
@@ -47,6 +49,7 @@ export interface CompiledServerOptions {
   advertiseUrl: string | null;
   worker: boolean;
   concurrency: number;
+  prefetch: number;
   allowExec: boolean;
   allowHttp: boolean;
   handlers: string | null;
@@ -71,6 +74,7 @@ export function compileServerOptions(o: ServerOptions = {}): CompiledServerOptio
     advertiseUrl: o.advertiseUrl ?? null,
     worker: o.worker ?? true,
     concurrency: o.concurrency ?? (env.CHRONOQ_CONCURRENCY ? Number(env.CHRONOQ_CONCURRENCY) : 50),
+    prefetch: o.prefetch ?? (env.CHRONOQ_PREFETCH ? Number(env.CHRONOQ_PREFETCH) : 0),
     allowExec: o.allowExec ?? false,
     allowHttp: o.allowHttp ?? false,
     handlers: o.handlers ?? null,

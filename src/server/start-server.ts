@@ -99,6 +99,10 @@ export async function startServer(
       recordPlacements(tasks);
     },
     onAttemptsEnded: (tasks, why) => metrics.attemptsEnded(tasks, why, clock.now()),
+    onScheduleFired: (_s, created, skipped) => {
+      for (const t of created) metrics.taskSubmitted(t);
+      metrics.scheduleFired(created.length, skipped);
+    },
   });
   leading = () => scheduler.isLeader();
   const heartbeat = new ReplicaHeartbeat({
@@ -119,6 +123,7 @@ export async function startServer(
       id: `local@${replicaId}`,
       name: `local@${replicaId}`,
       capacity: o.concurrency,
+      prefetch: o.prefetch,
       handlers: o.handlers ? await loadHandlers(o.handlers) : {},
       executors: localExecutors(o.allowExec, o.allowHttp),
       transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),

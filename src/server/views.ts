@@ -105,6 +105,7 @@ export function toWorkerView(w: WorkerRecord): WorkerView {
     labels: w.labels,
     taints: w.taints,
     capacity: w.capacity,
+    prefetch: w.prefetch,
     load: w.load,
     types: w.types,
     executors: w.executors,

@@ -1,5 +1,6 @@
 import type { OperatorAction, Report } from '../domain/state-machine.js';
 import type { Assignment } from '../domain/placement.js';
+import type { HeldTask, HeldTotals } from '../domain/held.js';
 import type { QueueSettings } from '../domain/queue.js';
 import type { Schedule, SchedulePosition } from '../domain/schedule.js';
 import type { Attempt, NewTask, Task, TaskEvent, TaskState, Want } from '../domain/task.js';
@@ -322,11 +323,9 @@ export interface ReportResult {
   task?: Task;
 }
 
-export interface ActiveTally {
-  /** Tasks on each worker (assigned, running, or paused on it) and the resources they hold. */
-  byWorker: Map<string, { count: number; cpu: number; memoryMb: number }>;
-  byQueue: Map<string, number>;
-  byKey: Map<string, number>;
+export interface ActiveTally extends HeldTotals {
+  /** Every task on a worker (assigned, running, or paused on it); the totals sum these. */
+  held: HeldTask[];
   /** Attempts assigned per rate-limited queue since the start of its window. */
   startedByQueue: Map<string, number>;
 }

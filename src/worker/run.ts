@@ -5,11 +5,12 @@ import type { AssignmentMessage } from '../protocol/worker-messages.js';
 import type { Reporter } from './reporter.js';
 
 /**
- * The actual state of one attempt on this worker: `running`; `pausing` (asked to pause, not yet
+ * The actual state of one attempt on this worker: `queued` (prefetched, waiting for a free
+ * slot, not started); `running`; `pausing` (asked to pause, not yet
  * at a pause point); `paused` (with no execution when it was wanted paused before it started);
  * `stopping` (asked to stop for cancel, timeout or shutdown, waiting for it to end).
  */
-export type RunPhase = 'running' | 'pausing' | 'paused' | 'stopping';
+export type RunPhase = 'queued' | 'running' | 'pausing' | 'paused' | 'stopping';
 
 /** One attempt held by this worker: its assignment, execution and local state. */
 export class Run implements RunSink {

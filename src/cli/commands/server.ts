@@ -13,6 +13,7 @@ interface ServerFlags extends LimitFlags {
   advertiseUrl?: string;
   worker: boolean;
   concurrency?: string;
+  prefetch?: string;
   allowExec?: boolean;
   allowHttp?: boolean;
   handlers?: string;
@@ -42,6 +43,10 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .option(
       '--concurrency <n>',
       'slots of the local worker pool (env CHRONOQ_CONCURRENCY, default 50)',
+    )
+    .option(
+      '--prefetch <n>',
+      'tasks the local pool takes beyond its slots, queued until one frees (env CHRONOQ_PREFETCH, default 0)',
     )
     .option('--allow-exec', 'let the local pool run process tasks')
     .option('--allow-http', 'let the local pool run http tasks')
@@ -86,6 +91,11 @@ export function serverOptions(f: ServerFlags): ServerOptions {
     const n = parseIntFlag('--concurrency', f.concurrency);
     if (n < 1) throw new UsageError('--concurrency: must be at least 1', '--concurrency');
     o.concurrency = n;
+  }
+  if (f.prefetch !== undefined) {
+    const n = parseIntFlag('--prefetch', f.prefetch);
+    if (n < 0) throw new UsageError('--prefetch: must be at least 0', '--prefetch');
+    o.prefetch = n;
   }
   if (f.allowExec) o.allowExec = true;
   if (f.allowHttp) o.allowHttp = true;

@@ -14,6 +14,7 @@ interface WorkerFlags {
   id?: string;
   queues?: string;
   concurrency?: string;
+  prefetch?: string;
   labels?: string;
   taints?: string;
   allowExec?: boolean;
@@ -32,6 +33,10 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option('--id <id>', 'stable worker id: after a restart it gets its tasks back at once')
     .option('--queues <a,b>', 'serve only these queues (default all)')
     .option('--concurrency <n>', 'tasks at once (env CHRONOQ_CONCURRENCY, default 50)')
+    .option(
+      '--prefetch <n>',
+      'tasks taken beyond --concurrency, queued here until a slot frees (env CHRONOQ_PREFETCH, default 0)',
+    )
     .option('--labels <k=v,..>', 'labels matched by task selectors')
     .option(
       '--taints <k=v:Effect,..>',
@@ -84,6 +89,11 @@ export function workerOptions(f: WorkerFlags): WorkerOptions {
     const n = parseIntFlag('--concurrency', f.concurrency);
     if (n < 1) throw new UsageError('--concurrency: must be at least 1', '--concurrency');
     o.concurrency = n;
+  }
+  if (f.prefetch !== undefined) {
+    const n = parseIntFlag('--prefetch', f.prefetch);
+    if (n < 0) throw new UsageError('--prefetch: must be at least 0', '--prefetch');
+    o.prefetch = n;
   }
   if (f.labels !== undefined) {
     o.labels = {};

@@ -165,6 +165,7 @@ export class WorkerGateway {
       labels: m.labels,
       taints: m.taints,
       capacity: m.capacity,
+      prefetch: m.prefetch,
       resources: m.resources,
       types: m.types,
       executors: m.executors,

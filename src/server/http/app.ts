@@ -12,6 +12,7 @@ import { sendError } from './errors.js';
 import { dashboardRoutes, isDashboardRequest } from './routes/dashboard.js';
 import { metaRoutes } from './routes/meta.js';
 import { queueRoutes } from './routes/queues.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workerRoutes } from './routes/workers.js';
@@ -88,6 +89,7 @@ export function buildApp(
 
   taskRoutes(app, ctx);
   queueRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
   workerRoutes(app, ctx);
   metaRoutes(app, ctx);
   tokenRoutes(app, ctx, auth);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_ROUTES, type ApiRoute } from '../../protocol/api-routes.js';
 import { roleSatisfies, type RouteRole } from '../../protocol/auth.js';
 import { ChronoqError } from '../../protocol/errors.js';
+import { auditNote } from './audit.js';
 import { ANONYMOUS, type Authenticator, type Principal } from './authenticator.js';
 import type { RateLimit } from './limits.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -92,4 +93,19 @@ export function installAuth(app: FastifyInstance, o: AuthHookOptions): void {
       );
     }
   });
+}
+
+/**
+ * Name the target (and details) of this request's audit entry. The entry itself is written by
+ * the audit hook for every successful change an operator or admin makes (see audit.ts), with the
+ * action derived from the route; `action` is kept for the call sites' readability only.
+ */
+export async function audit(
+  _ctx: unknown,
+  req: FastifyRequest,
+  _action: string,
+  target: string,
+  detail: Record<string, unknown> | null = null,
+): Promise<void> {
+  auditNote(req, detail === null ? { target } : { target, detail });
 }

@@ -190,6 +190,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "the submitter's trace context of each task",
     sql: `ALTER TABLE tasks ADD COLUMN trace JSONB;`,
   },
+  // Version 7 belongs to schedules.
+  {
+    version: 8,
+    name: 'worker prefetch; ready tasks read in index order',
+    // A queue table's statistics are nearly always stale (a burst of submits, then none ready):
+    // the planner then picks a bitmap scan and a sort, which reads every entry of the ready
+    // index, dead ones included, and never marks the dead ones. The function pins the ordered
+    // index scan, which stops after `n` rows and lets later scans skip the dead entries.
+    sql: `
+      ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;
+      CREATE FUNCTION chronoq_ready_tasks(n INTEGER) RETURNS SETOF tasks
+        LANGUAGE sql STABLE
+        SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off
+        AS $$ SELECT * FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id
+              LIMIT n $$;
+    `,
+  },
 ];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (

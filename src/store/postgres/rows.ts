@@ -310,6 +310,7 @@ export interface WorkerRow {
   labels: unknown;
   taints: unknown;
   capacity: number;
+  prefetch: number;
   resources: unknown;
   types: unknown;
   executors: unknown;
@@ -333,6 +334,7 @@ export function rowToWorker(r: WorkerRow): WorkerRecord {
     labels: r.labels as Record<string, string>,
     taints: r.taints as Taint[],
     capacity: r.capacity,
+    prefetch: r.prefetch,
     resources: r.resources as ResourceRequest,
     types: (r.types ?? null) as string[] | null,
     executors: r.executors as ExecutorKind[],
@@ -358,6 +360,7 @@ export function workerParams(w: WorkerRecord): unknown[] {
     JSON.stringify(w.labels),
     JSON.stringify(w.taints),
     w.capacity,
+    w.prefetch,
     JSON.stringify(w.resources),
     w.types === null ? null : JSON.stringify(w.types),
     JSON.stringify(w.executors),

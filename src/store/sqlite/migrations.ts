@@ -188,6 +188,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "the submitter's trace context of each task",
     sql: `ALTER TABLE tasks ADD COLUMN trace TEXT;`,
   },
+  // Version 7 belongs to schedules.
+  {
+    version: 8,
+    name: 'worker prefetch',
+    sql: `ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

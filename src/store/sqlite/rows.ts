@@ -367,6 +367,7 @@ export interface WorkerRow {
   labels: string;
   taints: string;
   capacity: number;
+  prefetch: number;
   resources: string;
   types: string | null;
   executors: string;
@@ -390,6 +391,7 @@ export function rowToWorker(r: WorkerRow): WorkerRecord {
     labels: req<Record<string, string>>(r.labels),
     taints: req<Taint[]>(r.taints),
     capacity: r.capacity,
+    prefetch: r.prefetch,
     resources: req<ResourceRequest>(r.resources),
     types: fromJson<string[]>(r.types),
     executors: req<ExecutorKind[]>(r.executors),
@@ -414,6 +416,7 @@ export function workerToRow(w: WorkerRecord): WorkerRow {
     labels: JSON.stringify(w.labels),
     taints: JSON.stringify(w.taints),
     capacity: w.capacity,
+    prefetch: w.prefetch,
     resources: JSON.stringify(w.resources),
     types: toJson(w.types),
     executors: JSON.stringify(w.executors),

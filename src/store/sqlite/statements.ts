@@ -1,3 +1,4 @@
+import type { HeldRow } from '../common/held-row.js';
 import type { Database, RunResult } from 'better-sqlite3';
 import type {
   AttemptRow,
@@ -12,15 +13,6 @@ import { rawToTaskRow, TASK_COLUMNS, type TaskRow } from './rows.js';
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
-
-export interface TallyRow {
-  worker_id: string | null;
-  queue: string;
-  concurrency_key: string | null;
-  n: number;
-  cpu: number;
-  memory_mb: number;
-}
 
 type Args<P> = P extends unknown[] ? P : [P];
 
@@ -118,11 +110,9 @@ export function prepareStatements(db: Database) {
     taskCounts: p<[], { queue: string; state: string; n: number }>(
       `SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state`,
     ),
-    taskTally: p<[], TallyRow>(
-      `SELECT worker_id, queue, concurrency_key, count(*) AS n,
-              total(res_cpu) AS cpu, total(res_memory_mb) AS memory_mb
-       FROM tasks WHERE ${ON_WORKER}
-       GROUP BY worker_id, queue, concurrency_key`,
+    taskHeld: p<[], HeldRow>(
+      `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
+       FROM tasks WHERE ${ON_WORKER}`,
     ),
     taskAssignedSince: p<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM tasks WHERE queue = ? AND assigned_at >= ?`,
@@ -162,15 +152,17 @@ export function prepareStatements(db: Database) {
 
     // -- Workers
     workerUpsert: p<WorkerRow>(`INSERT INTO workers (
-        id, name, replica_id, status, labels, taints, capacity, resources, types, executors,
-        queues, weight, cordoned, draining, load, version, started_at, heartbeat_at, expires_at
+        id, name, replica_id, status, labels, taints, capacity, prefetch, resources, types,
+        executors, queues, weight, cordoned, draining, load, version, started_at, heartbeat_at,
+        expires_at
       ) VALUES (
-        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @resources, @types,
-        @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
+        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @prefetch, @resources,
+        @types, @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
         @heartbeat_at, @expires_at
       ) ON CONFLICT (id) DO UPDATE SET
         name = excluded.name, replica_id = excluded.replica_id, status = excluded.status,
         labels = excluded.labels, taints = excluded.taints, capacity = excluded.capacity,
+        prefetch = excluded.prefetch,
         resources = excluded.resources, types = excluded.types, executors = excluded.executors,
         queues = excluded.queues, weight = excluded.weight, cordoned = excluded.cordoned,
         draining = excluded.draining, load = excluded.load, version = excluded.version,

@@ -21,6 +21,7 @@ import {
   describeReading,
   describeSubmission,
 } from './conformance-tasks.js';
+import { describeSchedules } from './conformance-schedules.js';
 import { describeTokens } from './conformance-tokens.js';
 import { insertOne, useStore } from './harness.js';
 
@@ -62,5 +63,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeReplicas(h);
     describeChangeFeed(h);
     describeTokens(h);
+    describeSchedules(h);
   });
 }

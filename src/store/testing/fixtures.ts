@@ -44,6 +44,7 @@ export function newWorker(overrides: Partial<WorkerRecord> = {}): WorkerRecord {
     labels: {},
     taints: [],
     capacity: 4,
+    prefetch: 0,
     resources: {},
     types: null,
     executors: ['function'],
