@@ -62,6 +62,8 @@ export class LeaderTally {
     for (const c of changes) {
       const known = this.held.get(c.id);
       if (ON_WORKER_STATES.has(c.state)) {
+        // A running fan-out parent holds no worker: its children do.
+        if (c.workerId === null) continue;
         // `assigned` is this leader's own write, seen here before `assigned()` is told of it.
         if (c.state !== 'assigned' && (!known || known.attempt < c.attempt)) this.stale = true;
         continue;

@@ -1,4 +1,5 @@
 import {
+  mismatch,
   place,
   type Assignment,
   type PlacementLimits,
@@ -7,9 +8,9 @@ import {
   type PlacementWorker,
 } from '../domain/placement.js';
 import type { QueueSettings } from '../domain/queue.js';
-import type { Task } from '../domain/task.js';
+import { isFanOut, type Task } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
-import type { ActiveTally, LeaderFence, Store } from '../store/store.js';
+import type { ActiveTally, FanOut, LeaderFence, Store } from '../store/store.js';
 import type { LeaderTally } from './leader-tally.js';
 
 export interface PlacerOptions {
@@ -64,8 +65,11 @@ export class Placer {
     if (free <= 0) return none;
 
     // A little more than the free slots, so a few tasks that fit no worker do not starve the rest.
-    const ready = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
-    if (ready.length === 0) return none;
+    const batch = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
+    if (batch.length === 0) return none;
+    const fan = await fanOutReady(store, fence, now, batch, workers, candidates);
+    const ready = batch.filter((t) => !isFanOut(t.flow) && !fan.gone.has(t.id));
+    if (ready.length === 0) return { assigned: [], unplaceable: fan.unplaceable };
 
     // Strategies are per queue: place each run of tasks that share one, in priority order,
     // carrying the workers' remaining slots and the limits from one run to the next.
@@ -94,6 +98,7 @@ export class Placer {
       reason,
       attempt: attempts.get(taskId) ?? 0,
     }));
+    notes.push(...fan.unplaceable);
     if (assignments.length === 0) return { assigned: [], unplaceable: notes };
     const assigned = await store.taskAssign(fence, assignments, now);
     this.opts.tally.assigned(assigned);
@@ -109,12 +114,59 @@ export class Placer {
   }
 }
 
+/**
+ * Ready fan-out parents become children: a sharded one at once, a broadcast one over the live
+ * workers that match it (it waits while none does). A broadcast child whose worker is gone
+ * for good is cancelled, which fails its parent (the broadcast did not reach every worker).
+ */
+export async function fanOutReady(
+  store: Store,
+  fence: LeaderFence,
+  now: number,
+  ready: Task[],
+  live: WorkerRecord[],
+  workers: PlacementWorker[],
+): Promise<{ gone: Set<string>; unplaceable: Unplaceable[] }> {
+  const unplaceable: Unplaceable[] = [];
+  const fanOuts: FanOut[] = [];
+  for (const t of ready) {
+    if (!isFanOut(t.flow)) continue;
+    if (t.flow.broadcast !== true) {
+      fanOuts.push({ taskId: t.id, workers: [] });
+      continue;
+    }
+    const task = toPlacementTask(t);
+    const matching = workers.filter((w) => mismatch(task, w) === null).map((w) => w.id);
+    if (matching.length > 0) fanOuts.push({ taskId: t.id, workers: matching });
+    else {
+      unplaceable.push({
+        taskId: t.id,
+        attempt: t.attempt,
+        reason: 'no live worker matches the broadcast',
+      });
+    }
+  }
+  if (fanOuts.length > 0) await store.taskFanOut(fence, fanOuts, now);
+  const liveIds = new Set(live.map((w) => w.id));
+  const gone = new Set<string>();
+  for (const t of ready) {
+    const pinned = t.flow.worker;
+    if (pinned === undefined || liveIds.has(pinned)) continue;
+    const worker = await store.workerGet(pinned);
+    if (worker?.status === 'live') continue;
+    gone.add(t.id);
+    await store.taskAct(t.id, 'cancel', now, 'chronoq: the worker of this broadcast is gone');
+  }
+  return { gone, unplaceable };
+}
+
 function toPlacementWorker(w: WorkerRecord, tally: ActiveTally): PlacementWorker {
   const used = tally.byWorker.get(w.id) ?? { count: 0, cpu: 0, memoryMb: 0 };
   return {
     id: w.id,
-    capacity: w.capacity,
-    freeSlots: w.capacity - used.count,
+    // Prefetched assignments wait on the worker for a slot, so they count as slots here.
+    capacity: w.capacity + w.prefetch,
+    freeSlots: w.capacity + w.prefetch - used.count,
     labels: w.labels,
     taints: w.taints,
     freeResources: {
@@ -176,5 +228,7 @@ function toPlacementTask(t: Task): PlacementTask {
     tolerations: t.tolerations,
     resources: t.resources,
     concurrencyKey: t.concurrencyKey,
+    worker: t.flow.worker ?? null,
+    spread: t.parentId,
   };
 }

@@ -1,5 +1,6 @@
 import type { QueueSettings } from '../domain/queue.js';
-import type { Task } from '../domain/task.js';
+import type { Schedule } from '../domain/schedule.js';
+import { isTerminal, type Task } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
@@ -7,6 +8,8 @@ import { Leadership } from './leadership.js';
 import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
+import { Pruner } from './pruner.js';
+import { ScheduleFirer } from './schedule-firer.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -27,6 +30,22 @@ export interface SchedulerOptions {
   onAssigned?: (tasks: Task[]) => void;
   /** Attempts the leader ended: timed out, or held by a lost worker. */
   onAttemptsEnded?: (tasks: Task[], why: 'timeout' | 'lost') => void;
+  /** A fire time later than this is missed, and the schedule's misfire policy decides. */
+  misfireGraceMs?: number;
+  /**
+   * Longest sleep of the schedule loop. It wakes at the next fire time and on changes, so this
+   * is only a safety net (default 60 s).
+   */
+  scheduleIdleMs?: number;
+  /** A schedule fired: the tasks it made and how many fire times it passed over. */
+  onScheduleFired?: (schedule: Schedule, created: Task[], skipped: number) => void;
+  /** Delete finished tasks older than this (null or absent: keep them all). */
+  retentionMs?: number | null;
+  /** How often retention runs when it has nothing left to delete (default: a tenth of the
+   * retention, from 1 s to 60 s). */
+  retentionIdleMs?: number;
+  /** Finished tasks deleted by retention. */
+  onPruned?: (count: number) => void;
 }
 
 /**
@@ -41,6 +60,8 @@ export class Scheduler {
   private readonly placeLoop: Loop;
   private readonly timeouts: Loop;
   private readonly reap: Loop;
+  private readonly scheduleLoop: Loop;
+  private readonly firer: ScheduleFirer;
   private readonly placer: Placer;
   private readonly tally: LeaderTally;
   private readonly random: () => number;
@@ -87,7 +108,37 @@ export class Scheduler {
     this.placeLoop = loop('place', (f, now) => this.placeReady(f, now));
     this.timeouts = loop('timeouts', (f, now) => this.expireDeadlines(f, now));
     this.reap = loop('reap', (f, now) => this.reapWorkers(f, now));
-    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap];
+    this.firer = new ScheduleFirer({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      graceMs: opts.misfireGraceMs,
+      onFired: opts.onScheduleFired,
+    });
+    this.scheduleLoop = new Loop({
+      name: 'schedules',
+      idleMs: opts.scheduleIdleMs ?? 60_000,
+      logger: opts.logger,
+      run: () => this.asLeader((f, now) => this.firer.pass(f, now)),
+    });
+    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap, this.scheduleLoop];
+    if (opts.retentionMs !== undefined && opts.retentionMs !== null) {
+      const pruner = new Pruner({
+        store: opts.store,
+        logger: opts.logger,
+        retentionMs: opts.retentionMs,
+        batchSize,
+        onPruned: opts.onPruned,
+      });
+      this.loops.push(
+        new Loop({
+          name: 'retention',
+          idleMs: opts.retentionIdleMs ?? Math.min(60_000, Math.max(1000, opts.retentionMs / 10)),
+          logger: opts.logger,
+          run: () => this.asLeader((f, now) => pruner.pass(f, now)),
+        }),
+      );
+    }
   }
 
   isLeader(): boolean {
@@ -123,8 +174,15 @@ export class Scheduler {
         if (place) this.placeLoop.wake();
         if (promote) this.promote.wake();
         if (deadlines) this.timeouts.wake();
+        // A run ended: a fire time held back by `buffer-one` may go now.
+        if (this.firer.waitsOnRuns() && e.changes.some((c) => isTerminal(c.state))) {
+          this.scheduleLoop.wake();
+        }
         return;
       }
+      case 'schedules':
+        this.scheduleLoop.wake();
+        return;
       case 'workers':
         this.placeLoop.wake();
         this.reap.wake();

@@ -5,6 +5,7 @@ import type { QueueSettings } from '../domain/queue.js';
 import type { Schedule, SchedulePosition } from '../domain/schedule.js';
 import type { Attempt, NewTask, Task, TaskEvent, TaskState, Want } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
+import type { Workflow, WorkflowState } from '../domain/workflow.js';
 
 /**
  * The one storage boundary. Drivers: `sqlite` (embedded) and `postgres` (cluster). Both pass
@@ -77,6 +78,12 @@ export interface Store {
   taskExpireDeadlines(fence: LeaderFence, now: number, random: () => number): Promise<Task[]>;
   /** The earliest running deadline, or null. */
   taskNextDeadline(): Promise<number | null>;
+  /**
+   * leader: retention. Delete up to `limit` finished tasks (terminal, finished before `before`),
+   * oldest first, with their attempts, history and logs. Workflow steps and fan-out tasks are
+   * kept (their workflow refers to them). Returns how many were deleted.
+   */
+  taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number>;
   /** leader: the tasks held by these workers go back as failed (or unstarted) attempts. */
   taskRequeueFromWorkers(
     fence: LeaderFence,
@@ -162,6 +169,31 @@ export interface Store {
   /** Tasks a schedule made, newest fire first; `active` keeps only non-terminal ones. */
   scheduleRuns(scheduleId: string, opts: { limit: number; active?: boolean }): Promise<Task[]>;
 
+  // -- Workflows and fan-out -------------------------------------------------------------------
+  //
+  // A step (or fan-out child) ending and what follows from it (children unblocked or skipped, a
+  // fan-out parent ending, compensations started, the workflow's state) are written in the one
+  // transaction of the write that ended it: taskReport, taskAct, taskExpireDeadlines,
+  // taskRequeueFromWorkers, workflowCancel.
+
+  /** Insert a workflow and its step tasks (each with workflowId and stepId), all or nothing. */
+  workflowCreate(workflow: Workflow, steps: NewTask[], now: number): Promise<Task[]>;
+  workflowGet(id: string): Promise<Workflow | null>;
+  /** Newest first; `nextCursor` continues the listing. */
+  workflowList(filter: WorkflowFilter): Promise<WorkflowListPage>;
+  /** Every step and compensation task of a workflow, oldest first. */
+  workflowTasks(id: string): Promise<Task[]>;
+  /** Cancel a workflow: running steps are cancelled, the rest skipped. */
+  workflowCancel(id: string, now: number, actor: string | null): Promise<WorkflowCancelResult>;
+  /**
+   * leader: ready fan-out parents (shards, broadcast) become `running` and their children are
+   * inserted, in one transaction. `workers` are the worker ids a broadcast runs on. Returns the
+   * parents that moved.
+   */
+  taskFanOut(fence: LeaderFence, fanOuts: FanOut[], now: number): Promise<Task[]>;
+  /** The children of a fan-out parent, in shard order, newest attempt first. */
+  taskChildren(parentId: string): Promise<Task[]>;
+
   // -- Leadership and replicas -----------------------------------------------------------------
 
   /**
@@ -191,6 +223,26 @@ export interface Store {
   auditAppend(entry: AuditEntry): Promise<void>;
   /** The audit log, newest first; `nextCursor` continues it. */
   auditList(opts: { limit: number; cursor?: number }): Promise<AuditPage>;
+}
+
+export interface WorkflowFilter {
+  state?: WorkflowState;
+  limit: number;
+  cursor?: string;
+}
+
+export interface WorkflowListPage {
+  workflows: Workflow[];
+  nextCursor: string | null;
+}
+
+export type WorkflowCancelResult =
+  { ok: true; workflow: Workflow } | { ok: false; code: 'conflict' | 'not_found'; reason: string };
+
+export interface FanOut {
+  taskId: string;
+  /** For a broadcast: the live workers that match it. */
+  workers: string[];
 }
 
 export interface StoredToken {
@@ -282,6 +334,7 @@ export type ChangeEvent =
   | { kind: 'workers' }
   | { kind: 'queues' }
   | { kind: 'schedules' }
+  | { kind: 'workflows'; ids: string[] }
   | { kind: 'logs'; taskIds: string[] };
 
 export interface TaskNote {

@@ -1,5 +1,7 @@
+import { FINISHED_INDEX_SQL } from '../common/retention.js';
 import type { Pool } from 'pg';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
+import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
 export interface Migration {
   version: number;
@@ -182,23 +184,35 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE schedule_id IS NOT NULL AND fire_at IS NOT NULL;
     `,
   },
-  // Version 3 belongs to schedules (added alongside); versions apply in number order.
+
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
-  // 5, 6 and 7 belong to workflows, security and schedules (added alongside).
+  { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "the submitter's trace context of each task",
+    sql: `ALTER TABLE tasks ADD COLUMN trace JSONB;`,
+  },
+  // Versions apply in number order; a gap is allowed.
   {
     version: 8,
-    name: 'ready tasks read in index order',
+    name: 'worker prefetch; ready tasks read in index order',
     // A queue table's statistics are nearly always stale (a burst of submits, then none ready):
     // the planner then picks a bitmap scan and a sort, which reads every entry of the ready
     // index, dead ones included, and never marks the dead ones. The function pins the ordered
     // index scan, which stops after `n` rows and lets later scans skip the dead entries.
     sql: `
+      ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;
       CREATE FUNCTION chronoq_ready_tasks(n INTEGER) RETURNS SETOF tasks
         LANGUAGE sql STABLE
         SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off
         AS $$ SELECT * FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id
               LIMIT n $$;
     `,
+  },
+  {
+    version: 9,
+    name: 'finished tasks by finish time, for retention',
+    sql: FINISHED_INDEX_SQL,
   },
 ];
 

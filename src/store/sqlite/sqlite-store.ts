@@ -24,6 +24,8 @@ import type {
   TaskNote,
 } from '../store.js';
 import type { AuditEntry, AuditPage, StoredToken } from '../store.js';
+import type { FanOut, WorkflowCancelResult, WorkflowFilter, WorkflowListPage } from '../store.js';
+import type { Workflow } from '../../domain/workflow.js';
 import { Tokens } from './tokens.js';
 import { eventToRow } from './rows.js';
 import { ChangeFeed } from '../common/change-feed.js';
@@ -33,6 +35,7 @@ import { openDatabase } from './database.js';
 import { Logs } from './logs.js';
 import { migrate } from './migrations.js';
 import { Queues } from './queues.js';
+import { pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
 import { TaskUpdates } from './task-update.js';
 import { TaskReads } from './task-reads.js';
@@ -128,6 +131,9 @@ export class SqliteStore implements Store {
   }
   async taskPromoteDue(fence: LeaderFence, now: number, limit: number): Promise<number> {
     return this.writes.promoteDue(fence, now, limit);
+  }
+  async taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number> {
+    return pruneTasks(this.ctx, fence, before, limit);
   }
   async taskNextDue(): Promise<number | null> {
     return this.reads.nextDue();
@@ -264,6 +270,34 @@ export class SqliteStore implements Store {
     opts: { limit: number; active?: boolean },
   ): Promise<Task[]> {
     return this.schedules.runs(scheduleId, opts);
+  }
+
+  // -- Workflows and fan-out
+
+  async workflowCreate(workflow: Workflow, steps: NewTask[], now: number): Promise<Task[]> {
+    return this.writes.flow.create(workflow, steps, now);
+  }
+  async workflowGet(id: string): Promise<Workflow | null> {
+    return this.writes.flow.get(id);
+  }
+  async workflowList(filter: WorkflowFilter): Promise<WorkflowListPage> {
+    return this.writes.flow.list(filter);
+  }
+  async workflowTasks(id: string): Promise<Task[]> {
+    return this.writes.flow.tasks(id);
+  }
+  async workflowCancel(
+    id: string,
+    now: number,
+    actor: string | null,
+  ): Promise<WorkflowCancelResult> {
+    return this.writes.flow.cancel(id, now, actor);
+  }
+  async taskFanOut(fence: LeaderFence, fanOuts: FanOut[], now: number): Promise<Task[]> {
+    return this.writes.flow.fanOut(fence, fanOuts, now);
+  }
+  async taskChildren(parentId: string): Promise<Task[]> {
+    return this.writes.flow.children(parentId);
   }
 
   // -- Leadership and replicas

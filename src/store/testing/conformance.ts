@@ -16,12 +16,16 @@ import {
   describeRequeue,
 } from './conformance-leader.js';
 import { describeReports } from './conformance-reports.js';
+import { describeRetention } from './conformance-retention.js';
 import {
   describeOperatorActions,
   describeReading,
   describeSubmission,
 } from './conformance-tasks.js';
+import { describeSchedules } from './conformance-schedules.js';
 import { describeTokens } from './conformance-tokens.js';
+import { describeFanOut } from './conformance-fanout.js';
+import { describeWorkflows } from './conformance-workflows.js';
 import { insertOne, useStore } from './harness.js';
 
 /**
@@ -62,5 +66,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeReplicas(h);
     describeChangeFeed(h);
     describeTokens(h);
+    describeSchedules(h);
+    describeWorkflows(h);
+    describeFanOut(h);
+    describeRetention(h);
   });
 }
