@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { ChaosCluster } from '../helpers/chaos-cluster.js';
 import { tempDir } from '../helpers/temp.js';
 import { blockLongerThanLease, blockShorterThanLease } from './scenarios/blocking-handler.js';
@@ -20,6 +20,11 @@ beforeAll(async () => {
   });
 }, 60_000);
 
+// Each case starts its own workers; none outlives it (not even when the case fails).
+afterEach(async () => {
+  for (const id of [...(cluster?.workers.keys() ?? [])]) await cluster.stopWorker(id);
+});
+
 afterAll(async () => {
   await cluster?.stop();
   tmp.cleanup();
@@ -30,11 +35,10 @@ describe('a worker in trouble', () => {
     const report = await partition(cluster, {
       cutId: 'cut',
       otherId: 'other',
-      taskMs: 3000,
+      taskMs: 6000,
       timeoutMs: 30_000,
     });
     console.log('partition:', JSON.stringify(report));
-    for (const id of ['cut', 'other']) await cluster.stopWorker(id);
   }, 90_000);
 
   it('blocked by a handler for longer than the heartbeat: nothing runs twice', async () => {
@@ -46,7 +50,6 @@ describe('a worker in trouble', () => {
       timeoutMs: 30_000,
     });
     console.log('block < lease:', JSON.stringify(report));
-    await cluster.stopWorker('steady');
   }, 90_000);
 
   it('blocked past its lease: lost, its tasks rescued under new attempts, late reports refused', async () => {

@@ -30,9 +30,9 @@ describe('workers killed -9 under load (Postgres, 2 replicas, 3 workers)', () =>
   it('loses nothing, reruns only under new attempt numbers, rescues within the lease + 2 s', async () => {
     const report = await workerKills(cluster, {
       db: db.url,
-      tasks: 600,
+      tasks: 300,
       everyMs: 1500,
-      maxKills: 3,
+      maxKills: 2,
       workerLeaseMs: 2000,
       timeoutMs: 60_000,
     });

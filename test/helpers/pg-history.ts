@@ -149,3 +149,15 @@ export async function waitAllFinished(url: string, timeoutMs: number): Promise<v
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Fire times of a schedule's tasks, in order, each with how many tasks it made. */
+export async function fireTimes(url: string, scheduleId: string): Promise<[number, number][]> {
+  return withClient(url, async (c) => {
+    const r = await c.query(
+      `SELECT fire_at::float8 AS at, count(*)::int AS n FROM tasks
+       WHERE schedule_id = $1 GROUP BY fire_at ORDER BY fire_at`,
+      [scheduleId],
+    );
+    return r.rows.map((row) => [row.at, row.n]);
+  });
+}

@@ -20,7 +20,8 @@ export interface RunRecord {
  * CHAOS_RUN_LOG the moment it begins (a synchronous append survives a kill -9 of the worker
  * right after), so the test can tell how often each (task, attempt) really ran.
  *
- *   work  {ms}: sleeps `ms`, at checkpoints, and returns {w, a}.
+ *   work  {ms, attempts}: sleeps `ms` (on attempts up to `attempts`, default all), at
+ *     checkpoints, and returns {w, a}.
  *   block {ms, attempts}: blocks the event loop for `ms` (on attempts up to `attempts`, default
  *     all), then returns {w, a}.
  */
@@ -37,7 +38,8 @@ const note = (ctx, k) => appendFileSync(LOG, JSON.stringify({ t: ctx.taskId, a: 
 export default {
   async work(ctx) {
     note(ctx, 's');
-    const end = Date.now() + (ctx.payload?.ms ?? 0);
+    const upTo = ctx.payload?.attempts ?? Infinity;
+    const end = Date.now() + (ctx.attempt <= upTo ? (ctx.payload?.ms ?? 0) : 0);
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(20, end - Date.now())));
       await ctx.checkpoint();

@@ -1,8 +1,10 @@
 import { expect } from 'vitest';
 import type { ChaosCluster } from '../../helpers/chaos-cluster.js';
 import { startLoad } from '../../helpers/load.js';
+import { call } from '../../helpers/http.js';
 import {
   assignments,
+  fireTimes,
   fencingViolations,
   leaderToken,
   presentIds,
@@ -36,6 +38,8 @@ export interface LeaderFaultsReport {
   placements: number;
   leaderTokens: number;
   extraRuns: number;
+  /** Fire times of the 1-second schedule, each exactly one task. */
+  scheduleFires: number;
 }
 
 /**
@@ -55,6 +59,14 @@ export async function leaderFaults(
     batchesPerS: o.batchesPerS,
     spec: () => workSpecs(1)[0]!,
   });
+  // A 1-second schedule runs through it all: every fire time must make exactly one task.
+  const schedule = await call(cluster.base(), 'POST', '/api/v1/schedules', {
+    name: `every-second-${Date.now()}`,
+    every: '1s',
+    misfire: { catchUp: 1000 },
+    task: { type: 'work', payload: { ms: 10 }, maxAttempts: 50 },
+  });
+  expect(schedule.status).toBe(201);
   const faults: LeaderFaultsReport['faults'] = [];
   let seed = 11;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
@@ -90,6 +102,8 @@ export async function leaderFaults(
   } finally {
     acknowledged = await load.stop();
   }
+  const paused = await call(cluster.base(), 'POST', `/api/v1/schedules/${schedule.body.id}/pause`);
+  expect(paused.status).toBe(200);
 
   await waitAllFinished(o.db, o.timeoutMs);
   const counts = await stateCounts(o.db);
@@ -104,6 +118,13 @@ export async function leaderFaults(
     'placements under a single leader: the faults changed nothing',
   ).toBeGreaterThan(1);
 
+  // Exactly one task per fire time, and no fire time passed over.
+  const fires = await fireTimes(o.db, schedule.body.id);
+  expect(fires.filter(([, n]) => n !== 1)).toEqual([]);
+  const gaps = fires.slice(1).filter(([at], i) => at - fires[i]![0] !== 1000);
+  expect(gaps).toEqual([]);
+  expect(fires.length).toBeGreaterThan(2);
+
   const runs = readRuns(cluster.runLog);
   expect(sameAttemptReruns(runs)).toEqual([]);
   const starts = runs.filter((r) => r.k === 's').length;
@@ -117,5 +138,6 @@ export async function leaderFaults(
     placements: placed.length,
     leaderTokens: tokens.size,
     extraRuns: starts - (counts.succeeded ?? 0),
+    scheduleFires: fires.length,
   };
 }

@@ -27,22 +27,26 @@ export async function partition(
   const base = cluster.base();
   const proxy = await TcpProxy.start(base);
   try {
+    // The other worker is up but cordoned, so that the task goes to the one behind the proxy.
+    await cluster.startWorker(o.otherId, [base]);
+    expect((await call(base, 'POST', `/api/v1/workers/${o.otherId}/cordon`)).status).toBe(200);
     const cut = await cluster.startWorker(o.cutId, [proxy.url]);
     expect(proxy.accepted).toBeGreaterThan(0);
     const watch = await watchChanges(base);
+    // Attempt 1 runs `taskMs`, well past the worker lease; a rescue (attempt 2) is quick.
     const t = await call(base, 'POST', '/api/v1/tasks', {
       type: 'work',
-      payload: { ms: o.taskMs },
+      payload: { ms: o.taskMs, attempts: 1 },
       backoff: { kind: 'fixed', initialMs: 10, jitter: 0 },
     });
     const running = await watch.until((c) => c.id === t.body.id && c.state === 'running');
     watch.close();
     expect(running).toMatchObject({ workerId: o.cutId, attempt: 1 });
-    await cluster.startWorker(o.otherId, [base]);
     const refusedBefore = await metricSum(base, 'chronoq_worker_reports_refused_total');
 
     const cutAt = Date.now();
     proxy.blackhole();
+    expect((await call(base, 'POST', `/api/v1/workers/${o.otherId}/uncordon`)).status).toBe(200);
     const done = await waitTask(base, t.body.id, o.timeoutMs);
     expect(done).toMatchObject({ state: 'succeeded', attempt: 2, result: { w: o.otherId } });
     const rerun = readRuns(cluster.runLog).find((r) => r.t === t.body.id && r.a === 2);
