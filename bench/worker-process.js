@@ -2,10 +2,10 @@
 // has connected, as a user would run it on another machine.
 import { spawnChronoq } from './children.js';
 
-export function startWorkerProcess({ url, id, concurrency, profileDir }) {
+export function startWorkerProcess({ url, id, concurrency, profileDir, extraArgs = [] }) {
   return spawnChronoq(
     'worker',
-    ['--url', url, '--id', id, '--name', id, '--concurrency', String(concurrency)],
+    ['--url', url, '--id', id, '--name', id, '--concurrency', String(concurrency), ...extraArgs],
     { ready: /connected to \S+/, profileDir, label: `chronoq worker ${id}` },
   );
 }
