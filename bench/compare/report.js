@@ -30,7 +30,10 @@ function rowsFor(o) {
       `latency@${rate}`,
       (r) => {
         const l = r.latencyMs?.[rate];
-        return l ? `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} / ${ms(l.max)}` : null;
+        if (!l) return null;
+        const cell = `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} / ${ms(l.max)}`;
+        // When the submissions themselves could not keep up, say at what rate they went in.
+        return l.achievedRate < 0.95 * rate ? `${cell} (sent at ${int(l.achievedRate)}/s)` : cell;
       },
     ]);
   rows.push([

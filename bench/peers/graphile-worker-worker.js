@@ -1,17 +1,17 @@
 // The graphile-worker worker process of `npm run bench:peers` (see ./graphile-worker.js and
 // ./settings.js). Its pool is connected before the timed phase; run() starts on `start`.
 import { run } from 'graphile-worker';
-import pg from 'pg';
 import { quietLogger } from './graphile-logger.js';
+import { graphilePool } from './graphile-pool.js';
 import { graphileWorker as settings } from './settings.js';
 import { jobStarted, serve } from './worker-child.js';
 
 const { BENCH_DATABASE_URL, BENCH_TASK } = process.env;
-const pgPool = new pg.Pool({
-  connectionString: BENCH_DATABASE_URL,
-  max: settings.preset.maxPoolSize,
-});
-pgPool.on('error', (err) => console.error(`graphile-worker pool: ${err.message}`));
+const pgPool = graphilePool(
+  BENCH_DATABASE_URL,
+  settings.preset.maxPoolSize,
+  'graphile-worker pool',
+);
 let runner;
 
 await serve({

@@ -7,6 +7,7 @@ import { makeWorkerUtils } from 'graphile-worker';
 import { createDatabase } from '../postgres.js';
 import { forkWorker } from './fork-worker.js';
 import { quietLogger } from './graphile-logger.js';
+import { graphilePool } from './graphile-pool.js';
 import { peerSystem } from './peer-system.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,10 +16,13 @@ const WORKED = 'work';
 
 export async function startGraphileWorker({ pgUrl }) {
   const db = await createDatabase(pgUrl);
+  // Our own pool (default size, 10), ended and awaited before the database is dropped: the pool
+  // WorkerUtils would make is ended without being awaited.
+  const pgPool = graphilePool(db.url, 10, 'graphile-worker producer pool');
   let utils;
   let worker;
   try {
-    utils = await makeWorkerUtils({ connectionString: db.url, logger: quietLogger });
+    utils = await makeWorkerUtils({ pgPool, logger: quietLogger });
     await utils.migrate();
     worker = await forkWorker(join(here, 'graphile-worker-worker.js'), {
       env: { BENCH_DATABASE_URL: db.url, BENCH_TASK: WORKED },
@@ -26,6 +30,7 @@ export async function startGraphileWorker({ pgUrl }) {
     });
   } catch (err) {
     await utils?.release().catch(() => undefined);
+    await pgPool.end().catch(() => undefined);
     await db.drop().catch(() => undefined);
     throw err;
   }
@@ -53,6 +58,7 @@ export async function startGraphileWorker({ pgUrl }) {
     async stop() {
       await worker.stop();
       await utils.release();
+      await pgPool.end();
       await db.drop();
     },
   };
