@@ -5,7 +5,8 @@
 //   enqueue(queue)               submit one noop job, due in an hour (so nothing runs it)
 //   enqueueBatch(queue, n)       submit n such jobs in one bulk call
 //   fill(n)                      submit n noop jobs to run now, held back until release()
-//   release()                    let the workers at them
+//   release()                    let the workers at them (the first call starts them)
+//   start()                      optional: have the workers running (before a latency run)
 //   settle(phase, n, deadline)   resolve once the n jobs of `phase` are done ('proc', or the label
 //                                of a latency run); throw past `deadline` (performance.now())
 //   submitStamped(label, t)      submit one job to run now whose handler notes when it started
@@ -87,6 +88,7 @@ export async function processing(system, n, deadlineMs) {
 export async function latency(system, rate, seconds, deadlineMs) {
   const label = `lat${rate}`;
   const n = Math.round(rate * seconds);
+  await system.start?.();
   const t0 = performance.now();
   const sends = [];
   for (let i = 0; i < n; i++) {

@@ -13,6 +13,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export function peerSystem(worker, peer) {
   let submitted = 0;
+  let started;
+  const start = () => (started ??= worker.call('start'));
   return {
     enqueue: (queue) => peer.enqueue(queue),
     enqueueBatch: (queue, n) => peer.enqueueBatch(queue, n),
@@ -20,7 +22,8 @@ export function peerSystem(worker, peer) {
       await peer.fill(n);
       submitted += n;
     },
-    release: () => worker.call('start'),
+    release: start,
+    start,
     async settle(phase, n, deadline) {
       const left = () => Math.max(1, Math.floor(deadline - performance.now()));
       await worker.call('handled', { atLeast: submitted }, left()).catch((err) => {
