@@ -123,6 +123,7 @@ async function runConfiguration(pgUrl, nWorkers, opts) {
           url: server.base,
           id: `bench-w${i + 1}`,
           concurrency: c,
+          prefetch: opts.prefetch ?? 0,
           profileDir: prof(`worker${i + 1}`),
         }),
       ),
@@ -177,6 +178,7 @@ export async function runCluster({
   seconds = 5,
   workers = [1, 2, 4],
   only,
+  prefetch = 0,
   profileDir,
   deadlineMs = 120_000,
 } = {}) {
@@ -185,6 +187,7 @@ export async function runCluster({
     mode: 'cluster-postgres',
     node: process.version,
     tasks,
+    prefetch,
     postgres: { url: redact(pg.url), source: pg.source },
   };
   if (!pg.available) {
@@ -200,7 +203,15 @@ export async function runCluster({
   results.runs = [];
   for (const n of workers)
     results.runs.push(
-      await runConfiguration(pg.url, n, { tasks, rate, seconds, only, profileDir, deadlineMs }),
+      await runConfiguration(pg.url, n, {
+        tasks,
+        rate,
+        seconds,
+        only,
+        prefetch,
+        profileDir,
+        deadlineMs,
+      }),
     );
 
   const rows = [];
@@ -223,7 +234,7 @@ export async function runCluster({
   }
   return {
     results,
-    title: `Chronoq cluster (Postgres ${pg.version}, 1 server replica --no-worker + remote workers), ${process.version}`,
+    title: `Chronoq cluster (Postgres ${pg.version}, 1 server replica --no-worker + remote workers, prefetch ${prefetch}), ${process.version}`,
     rows,
   };
 }

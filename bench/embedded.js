@@ -4,6 +4,7 @@
 import { listQueue, untilQueueDone } from './chronoq-api.js';
 import { chronoqSystem } from './chronoq-system.js';
 import { makeClient } from './http.js';
+import { scheduleLateness } from './schedules.js';
 import { startServerProcess } from './server-process.js';
 import { enqueueBatches, enqueueConcurrent, enqueueOneByOne, processing } from './workloads.js';
 
@@ -43,7 +44,8 @@ async function latency(request, rate, seconds) {
 }
 
 /**
- * Options: tasks, enqueue, rate, seconds, port, only (process|latency|enqueue), profileDir.
+ * Options: tasks, enqueue, rate, seconds, port, only (process|latency|enqueue|schedule),
+ * profileDir.
  * Returns `{ results, title, rows }`.
  */
 export async function runEmbedded({
@@ -53,15 +55,21 @@ export async function runEmbedded({
   seconds: LATENCY_SECONDS = 5,
   port: PORT = 7391,
   only,
+  prefetch = 0,
   profileDir,
 } = {}) {
   // profileDir: write the server's CPU profile there (open it in Chrome DevTools or speedscope).
-  const server = await startServerProcess({ port: PORT, concurrency: 50, profileDir });
+  const server = await startServerProcess({
+    port: PORT,
+    concurrency: 50,
+    extraArgs: ['--prefetch', String(prefetch)],
+    profileDir,
+  });
   const request = makeClient(server.base);
   const system = chronoqSystem(request);
-  const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL };
+  const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL, prefetch };
   try {
-    // only: process|latency|enqueue runs one part (for profiling).
+    // only: process|latency|enqueue|schedule runs one part (for profiling).
     if (!only || only === 'enqueue') {
       results.enqueueOneByOne = await enqueueOneByOne(system, Math.min(ENQUEUE_N, 3000));
       results.enqueueConcurrent50 = await enqueueConcurrent(system, ENQUEUE_N * 2, 50);
@@ -71,11 +79,16 @@ export async function runEmbedded({
       results.processNoopPerSec = (await processing(system, TOTAL, DEADLINE_MS)).perSec;
     if (!only || only === 'latency')
       results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
+    if (!only || only === 'schedule')
+      results.scheduleLatenessMs = await scheduleLateness(request, {
+        seconds: Math.max(LATENCY_SECONDS, 10),
+      });
   } finally {
     await server.stop();
   }
 
-  const lat = results.latencyMs ?? {};
+  const lat = results.latencyMs;
+  const sl = results.scheduleLatenessMs;
   const rows = [
     ['enqueue, one by one (tasks/s)', results.enqueueOneByOne],
     ['enqueue, 50 concurrent (tasks/s)', results.enqueueConcurrent50],
@@ -83,8 +96,16 @@ export async function runEmbedded({
     [`process ${TOTAL} noop tasks, concurrency 50 (tasks/s)`, results.processNoopPerSec],
     [
       `submit→start p50 / p95 / p99 / max at ${LATENCY_RATE}/s (ms)`,
-      `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,
+      lat && `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,
     ],
-  ];
-  return { results, title: `Chronoq embedded (SQLite), ${process.version}`, rows };
+    [
+      `schedule fire→start p50 / p99 / max, ${sl?.schedules} schedules, ${sl?.n} runs (ms)`,
+      sl && `${sl.p50} / ${sl.p99} / ${sl.max}`,
+    ],
+  ].filter(([, value]) => value !== undefined); // workloads left out by --only
+  return {
+    results,
+    title: `Chronoq embedded (SQLite, local pool of 50 slots, prefetch ${prefetch}), ${process.version}`,
+    rows,
+  };
 }

@@ -6,7 +6,9 @@
 //
 // Flags: --mode embedded|cluster|all (default all), --out FILE, --tasks N (20000),
 // --enqueue N (5000, embedded), --rate N (200/s) and --seconds N (5) for latency,
-// --port N (7391, embedded), --workers 1,2,4 (cluster), --only process|latency|enqueue,
+// --port N (7391, embedded), --workers 1,2,4 (cluster), --only process|latency|enqueue|schedule
+// (schedule: fire-time → start lateness of 20 per-second schedules, embedded only),
+// --prefetch N (0: tasks each worker takes beyond its 50 slots, queued there until one frees),
 // --profile DIR (CPU profiles of the server processes, and of the cluster workers, go there).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ const common = {
   rate: Number(arg('--rate', 200)),
   seconds: Number(arg('--seconds', 5)),
   only: arg('--only'),
+  prefetch: Number(arg('--prefetch', 0)),
 };
 const profile = arg('--profile');
 const profileDir = (sub) => {

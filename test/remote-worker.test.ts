@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChronoqClient, Worker } from '../src/client/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
-import { call } from './helpers/http.js';
+import { call, watchChanges } from './helpers/http.js';
 
 let server: RunningServer;
 let client: ChronoqClient;
@@ -98,5 +98,48 @@ describe('remote workers over WebSocket', () => {
     expect((await call(server.url, 'GET', '/healthz')).status).toBe(200);
     const t = await client.submit({ type: 'chronoq.noop' });
     expect((await client.wait(t.id, { timeoutMs: 10_000 })).state).toBe('succeeded');
+  });
+
+  it('place up to capacity plus prefetch on a worker, which runs capacity at once', async () => {
+    const release: (() => void)[] = [];
+    const w = new Worker({
+      url: server.url,
+      name: 'prefetching',
+      id: 'w-pf',
+      concurrency: 1,
+      prefetch: 2,
+      queues: ['pf'],
+      handlers: {
+        'pf.hold': () => new Promise<string>((r) => release.push(() => r('done'))),
+      },
+    });
+    await w.start();
+    workers.push(w);
+    expect((await client.workers()).find((x) => x.id === 'w-pf')).toMatchObject({
+      capacity: 1,
+      prefetch: 2,
+    });
+    const changes = await watchChanges(server.url);
+    const tasks = await Promise.all(
+      Array.from({ length: 4 }, () => client.submit({ type: 'pf.hold', queue: 'pf' })),
+    );
+    // The first three are placed (one runs, two wait on the worker); the fourth waits for room.
+    await changes.until((c) => c.id === tasks[0]!.id && c.state === 'running');
+    await changes.until((c) => c.id === tasks[2]!.id && c.state === 'assigned');
+    const states = await Promise.all(tasks.map(async (t) => (await client.get(t.id)).state));
+    expect(states).toEqual(['running', 'assigned', 'assigned', 'ready']);
+    release.shift()!();
+    await changes.until((c) => c.id === tasks[3]!.id && c.state === 'assigned');
+    for (const t of tasks.slice(1)) {
+      await changes.until((c) => c.id === t.id && c.state === 'running');
+      release.shift()!();
+    }
+    for (const t of tasks) {
+      expect(await client.wait(t.id, { timeoutMs: 10_000 })).toMatchObject({
+        state: 'succeeded',
+        workerId: 'w-pf',
+      });
+    }
+    changes.close();
   });
 });

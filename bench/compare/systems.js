@@ -10,14 +10,14 @@ export const SYSTEMS = [
     name: 'chronoq-embedded',
     label: 'Chronoq embedded (SQLite)',
     needs: [],
-    summary: `\`chronoq server --db sqlite:FILE --concurrency 50\`: API, scheduler and local worker pool in one process (SQLite, WAL); ${HANDLERS}.`,
+    summary: `\`chronoq server --db sqlite:FILE --concurrency 50\` (defaults otherwise, e.g. \`--prefetch 0\`): API, scheduler and local worker pool in one process (SQLite, WAL); ${HANDLERS}.`,
     start: (ctx) => startChronoqEmbedded({ port: ctx.port }),
   },
   {
     name: 'chronoq-pg-1w',
     label: 'Chronoq Postgres, 1 worker',
     needs: ['postgres'],
-    summary: `\`chronoq server --db postgres://… --no-worker\` + 1 × \`chronoq worker --concurrency 50\` (WebSocket session to the server); ${HANDLERS}.`,
+    summary: `\`chronoq server --db postgres://… --no-worker\` + 1 × \`chronoq worker --concurrency 50 --prefetch 0\` (the default; WebSocket session to the server); ${HANDLERS}.`,
     start: (ctx) => startChronoqCluster({ pgUrl: ctx.postgres.url, workers: 1 }),
   },
   {

@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTaskCommands } from './commands/task-commands.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerWorkerCommands } from './commands/workers.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkflowCommands } from './commands/workflow.js';
 import { CliContext } from './context.js';
 import { EXIT, errorLine, exitCodeOf } from './exit.js';
 import type { CliIo } from './io.js';
@@ -32,8 +35,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerServerCommand(program, ctx);
   registerTaskCommands(program, ctx);
   registerQueueCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
   registerWorkerCommands(program, ctx);
   registerWorkerCommand(program, ctx);
+  registerWorkflowCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   return program;
 }
 

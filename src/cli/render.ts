@@ -14,7 +14,10 @@ import { keyValues, pairs, relativeTime, table, truncate, type Style } from './f
 export function stateText(state: TaskStateName | string, s: Style): string {
   switch (state) {
     case 'succeeded':
+    case 'compensated':
       return s.green(state);
+    case 'compensating':
+      return s.yellow(state);
     case 'failed':
       return s.red(state);
     case 'cancelled':

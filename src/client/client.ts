@@ -1,6 +1,20 @@
+import {
+  tokenCreateSchema,
+  type AuditPage,
+  type CreatedTokenView,
+  type Role,
+  type TokenView,
+} from '../protocol/auth.js';
 import { formatDuration } from '../protocol/duration.js';
 import { taskListQuerySchema } from '../protocol/queries.js';
 import { queuePatchSchema, type QueuePatch } from '../protocol/queue.js';
+import {
+  schedulePatchSchema,
+  scheduleSpecSchema,
+  type SchedulePatch,
+  type ScheduleSpec,
+} from '../protocol/schedule.js';
+import type { ScheduleDetailView, ScheduleView } from '../protocol/schedule-views.js';
 import { taskBatchSchema, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 import type { LogLineView, QueueView, TaskPage, TaskView, WorkerView } from '../protocol/views.js';
 import { ChronoqTimeoutError, ChronoqValidationError } from './errors.js';
@@ -12,10 +26,12 @@ import type {
   FollowLogsOptions,
   HealthView,
   LogsOptions,
+  SubmitOptions,
   TaskListOptions,
   WaitOptions,
 } from './types.js';
 import { validate } from './validate.js';
+import { WorkflowClient } from './workflows.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const V1 = '/api/v1';
@@ -36,6 +52,8 @@ type WorkerAction = 'cordon' | 'uncordon' | 'drain';
 export class ChronoqClient {
   /** The server root this client calls. */
   readonly url: string;
+  /** Workflows: `run`, `get`, `list`, `cancel`, `wait`. */
+  readonly workflows: WorkflowClient;
   private readonly http: HttpTransport;
 
   constructor(options: ChronoqClientOptions = {}) {
@@ -52,21 +70,29 @@ export class ChronoqClient {
       fetch: options.fetch ?? (((input, init) => fetch(input, init)) satisfies FetchLike),
     });
     this.url = this.http.baseUrl;
+    this.workflows = new WorkflowClient(this.http);
   }
 
   // ── tasks ────────────────────────────────────────────────────────────────
 
-  /** Submit one task. With a known idempotency key the existing task comes back. */
-  async submit(spec: TaskSpec): Promise<TaskView> {
+  /**
+   * Submit one task. With a known idempotency key the existing task comes back. `o.traceparent`
+   * (and `o.tracestate`) make the task's spans children of your trace.
+   */
+  async submit(spec: TaskSpec, o: SubmitOptions = {}): Promise<TaskView> {
     validate(taskSpecSchema, spec);
-    return this.http.json<TaskView>('POST', `${V1}/tasks`, { body: spec });
+    return this.http.json<TaskView>('POST', `${V1}/tasks`, {
+      body: spec,
+      headers: traceHeaders(o),
+    });
   }
 
   /** Submit several tasks, all or nothing. */
-  async submitBatch(specs: TaskSpec[]): Promise<TaskView[]> {
+  async submitBatch(specs: TaskSpec[], o: SubmitOptions = {}): Promise<TaskView[]> {
     validate(taskBatchSchema, { tasks: specs });
     const r = await this.http.json<{ tasks: TaskView[] }>('POST', `${V1}/tasks/batch`, {
       body: { tasks: specs },
+      headers: traceHeaders(o),
     });
     return r.tasks;
   }
@@ -195,6 +221,51 @@ export class ChronoqClient {
     return this.http.json<QueueView>('POST', `${queuePath(name)}/resume`);
   }
 
+  // ── schedules ────────────────────────────────────────────────────────────
+
+  /** Define a schedule. A taken name is a 409. */
+  async createSchedule(spec: ScheduleSpec): Promise<ScheduleView> {
+    validate(scheduleSpecSchema, spec);
+    return this.http.json<ScheduleView>('POST', `${V1}/schedules`, { body: spec });
+  }
+
+  /** Every schedule, by name, each with its next five fire times. */
+  async schedules(): Promise<ScheduleView[]> {
+    const r = await this.http.json<{ schedules: ScheduleView[] }>('GET', `${V1}/schedules`);
+    return r.schedules;
+  }
+
+  /** One schedule (by id or name) with its recent runs. */
+  async schedule(idOrName: string): Promise<ScheduleDetailView> {
+    return this.http.json<ScheduleDetailView>('GET', schedulePath(idOrName));
+  }
+
+  /** Change a schedule; a new timing applies from now. */
+  async updateSchedule(idOrName: string, patch: SchedulePatch): Promise<ScheduleView> {
+    validate(schedulePatchSchema, patch);
+    return this.http.json<ScheduleView>('PATCH', schedulePath(idOrName), { body: patch });
+  }
+
+  /** Delete a schedule; the tasks it made stay. */
+  async deleteSchedule(idOrName: string): Promise<ScheduleView & { deleted: true }> {
+    return this.http.json<ScheduleView & { deleted: true }>('DELETE', schedulePath(idOrName));
+  }
+
+  /** Stop firing until resumed. */
+  async pauseSchedule(idOrName: string): Promise<ScheduleView> {
+    return this.http.json<ScheduleView>('POST', `${schedulePath(idOrName)}/pause`);
+  }
+
+  /** Fire again from now on; fire times passed while paused are skipped. */
+  async resumeSchedule(idOrName: string): Promise<ScheduleView> {
+    return this.http.json<ScheduleView>('POST', `${schedulePath(idOrName)}/resume`);
+  }
+
+  /** Run the schedule's task now, outside its timetable; returns the new task. */
+  async triggerSchedule(idOrName: string): Promise<TaskView> {
+    return this.http.json<TaskView>('POST', `${schedulePath(idOrName)}/trigger`);
+  }
+
   // ── workers ──────────────────────────────────────────────────────────────
 
   /** Live and lost workers. */
@@ -217,6 +288,30 @@ export class ChronoqClient {
     return this.workerAct(id, 'drain');
   }
 
+  // ── tokens and audit (admin) ─────────────────────────────────────────────
+
+  /** Create an API token; the answer holds its secret, which the server never shows again. */
+  async createToken(name: string, role: Role): Promise<CreatedTokenView> {
+    validate(tokenCreateSchema, { name, role });
+    return this.http.json<CreatedTokenView>('POST', `${V1}/tokens`, { body: { name, role } });
+  }
+
+  /** Every API token (never their secrets). */
+  async tokens(): Promise<TokenView[]> {
+    const r = await this.http.json<{ tokens: TokenView[] }>('GET', `${V1}/tokens`);
+    return r.tokens;
+  }
+
+  /** Revoke a token: it stops working at once on this replica, within seconds on others. */
+  async revokeToken(id: string): Promise<TokenView & { revoked: true }> {
+    return this.http.json('DELETE', `${V1}/tokens/${enc(id)}`);
+  }
+
+  /** One page of the audit log, newest first. */
+  async audit(o: { limit?: number; cursor?: string } = {}): Promise<AuditPage> {
+    return this.http.json<AuditPage>('GET', `${V1}/audit`, { query: o });
+  }
+
   // ── meta ─────────────────────────────────────────────────────────────────
 
   /** `GET /healthz`: the server process is up. */
@@ -233,12 +328,24 @@ export class ChronoqClient {
   }
 }
 
+/** The W3C trace context headers of a submit. */
+function traceHeaders(o: SubmitOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (o.traceparent) h.traceparent = o.traceparent;
+  if (o.traceparent && o.tracestate) h.tracestate = o.tracestate;
+  return h;
+}
+
 function enc(segment: string): string {
   return encodeURIComponent(segment);
 }
 
 function taskPath(id: string): string {
   return `${V1}/tasks/${enc(id)}`;
+}
+
+function schedulePath(idOrName: string): string {
+  return `${V1}/schedules/${enc(idOrName)}`;
 }
 
 function queuePath(name: string): string {

@@ -32,6 +32,10 @@ export interface PlacementTask {
   tolerations: Toleration[];
   resources: ResourceRequest;
   concurrencyKey: string | null;
+  /** The only worker that may take it (a broadcast child). */
+  worker?: string | null;
+  /** Tasks sharing this key (a fan-out's children) go to different workers where they can. */
+  spread?: string | null;
 }
 
 export interface PlacementLimits {
@@ -89,6 +93,7 @@ function fitsResources(req: ResourceRequest, free: ResourceRequest): boolean {
 
 /** Why a worker can never take this task (independent of its load), or null when it can. */
 export function mismatch(task: PlacementTask, w: PlacementWorker): string | null {
+  if (task.worker != null && w.id !== task.worker) return `pinned to worker ${task.worker}`;
   if (!w.executors.has(task.executor)) return `no worker allows the ${task.executor} executor`;
   if (task.executor === 'function' && w.types !== null && !w.types.has(task.type))
     return `no worker has a handler for ${task.type}`;
@@ -123,6 +128,9 @@ export function place(input: PlacementInput): PlacementResult {
   const assignments: Assignment[] = [];
   const unplaceable = new Map<string, string>();
   let cursor = input.cursor;
+  /** Tasks handed out this round per spread key and worker. */
+  const spread = new Map<string, number>();
+  const spreadCount = (key: string, w: PlacementWorker) => spread.get(`${key}\u0000${w.id}`) ?? 0;
   const prefersAvoid = (t: PlacementTask, w: PlacementWorker): boolean =>
     w.taints.some((x) => x.effect === 'PreferNoSchedule' && !tolerates(t.tolerations, x));
 
@@ -153,7 +161,12 @@ export function place(input: PlacementInput): PlacementResult {
       continue;
     }
     const preferred = candidates.filter((w) => !prefersAvoid(task, w));
-    const pool = preferred.length > 0 ? preferred : candidates;
+    let pool = preferred.length > 0 ? preferred : candidates;
+    const key = task.spread;
+    if (key != null) {
+      const fewest = Math.min(...pool.map((w) => spreadCount(key, w)));
+      pool = pool.filter((w) => spreadCount(key, w) === fewest);
+    }
     const chosen = choose(pool, input.strategy, cursor, input.random);
     cursor = chosen.cursor;
     const w = chosen.worker;
@@ -162,6 +175,7 @@ export function place(input: PlacementInput): PlacementResult {
     if (qLeft !== undefined) queueBudget.set(task.queue, qLeft - 1);
     if (task.concurrencyKey !== null)
       keyBudget.set(task.concurrencyKey, (keyBudget.get(task.concurrencyKey) ?? 1) - 1);
+    if (key != null) spread.set(`${key}\u0000${w.id}`, spreadCount(key, w) + 1);
     assignments.push({ taskId: task.id, workerId: w.id });
   }
   return {

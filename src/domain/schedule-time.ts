@@ -2,11 +2,13 @@
  * When a schedule fires. Cron expressions go through the `croner` library (5 fields, or 6
  * with seconds), in an IANA time zone. Pure: "after" is always passed in.
  *
- * Daylight saving, as croner does it: a wall-clock time that does not exist on a
- * spring-forward day (02:30 in Europe/Berlin) fires at the first valid time after the gap
- * (03:00); a time that occurs twice on a fall-back day fires once, at its first occurrence.
- * Expressions that step through the hours (every 15 minutes, say) fire at every real instant
- * they match, in both hours of a fall-back day.
+ * Daylight saving, as croner does it. A fixed-time expression (second, minute and hour each one
+ * value, like `30 2 * * *`) fires once a day: at a wall-clock time that does not exist on a
+ * spring-forward day (02:30 in Europe/Berlin) it fires at the first valid time after the gap
+ * (03:00), and at a time that occurs twice on a fall-back day it fires at the first occurrence.
+ * Every other expression (steps, lists, ranges or wildcards in those fields, such as every 15
+ * minutes) fires at every real instant whose wall-clock time matches: none in the gap, and in
+ * both hours of a fall-back day.
  */
 import { Cron } from 'croner';
 
@@ -23,13 +25,16 @@ export interface ScheduleTiming {
   endAt: number | null;
 }
 
+/** Five fields (minute first), or six (seconds first); never croner's seven (with years). */
+export const CRON_MODE = '5-or-6-parts';
+
 const cronCache = new Map<string, Cron>();
 
 function cronOf(expr: string, timezone: string): Cron {
   const key = `${timezone}\n${expr}`;
   let c = cronCache.get(key);
   if (!c) {
-    c = new Cron(expr, { timezone, paused: true });
+    c = new Cron(expr, { timezone, paused: true, mode: CRON_MODE });
     if (cronCache.size > 1000) cronCache.clear();
     cronCache.set(key, c);
   }
@@ -54,7 +59,7 @@ export function nextFireAfter(t: ScheduleTiming, after: number): number | null {
   return next;
 }
 
-/** Croner works in whole seconds and answers strictly after a second; keep ms exact. */
+/** Croner answers with the first whole second strictly after `after` that matches. */
 function cronNext(expr: string, timezone: string, after: number): number | null {
   const d = cronOf(expr, timezone).nextRun(new Date(after));
   return d ? d.getTime() : null;

@@ -71,20 +71,29 @@ export function upcomingFires(s: Schedule, n: number): number[] {
 export interface FirePlan {
   /** Fire times to make tasks for, in order. */
   fire: number[];
-  /** Fire times passed over (missed beyond the policy, or overlap `skip`). */
-  skipped: number[];
+  /**
+   * How many fire times were passed over (missed beyond the policy, overlap, maxRuns); past a
+   * very long outage, an estimate.
+   */
+  skipped: number;
   /** cancel-previous: cancel the active runs before the new one. */
   cancelActive: boolean;
   position: SchedulePosition;
 }
 
-/** Most fire times looked at in one pass; past it, the rest are treated as missed. */
+/** Most fire times looked at one by one in a pass; past it, the rest are skipped wholesale. */
 const MAX_SCAN = 10_000;
+
+/** How many missed fire times the misfire policy keeps (the most recent ones). */
+function missedKept(m: MisfirePolicy): number {
+  return m === 'skip' ? 0 : m === 'fire-once' ? 1 : Math.max(0, m.catchUp);
+}
 
 /**
  * What one pass does for a schedule at `now`, given how many of its runs are active: the fire
- * times due (`nextFireAt` up to `now`) are split into on-time (within `graceMs`) and missed;
- * the misfire policy picks among the missed, the overlap policy among the rest.
+ * times due (`nextFireAt` up to `now`) are split into on time (late by at most `graceMs`) and
+ * missed; the misfire policy keeps the most recent missed ones (none, one, or up to N, in
+ * order), then the overlap policy decides among those and the ones on time.
  */
 export function planFires(
   s: Schedule,
@@ -92,22 +101,31 @@ export function planFires(
   active: number,
   graceMs: number = MISFIRE_GRACE_MS,
 ): FirePlan {
-  const keepLate =
-    s.misfire === 'skip' ? 0 : s.misfire === 'fire-once' ? 1 : Math.max(0, s.misfire.catchUp);
+  const keepLate = missedKept(s.misfire);
   const late: number[] = [];
   const onTime: number[] = [];
-  const skipped: number[] = [];
+  let skipped = 0;
   let t = s.nextFireAt;
   let scanned = 0;
   while (t !== null && t <= now) {
-    if (scanned++ >= MAX_SCAN) {
-      // A very long outage: jump to the fires still on time.
-      t = nextFireAfter(s, now - graceMs - 1);
-      continue;
+    if (++scanned === MAX_SCAN && s.nextFireAt !== null) {
+      // A very long outage: jump ahead to just before the missed fire times the policy keeps
+      // (judging the spacing of fire times by those scanned so far), and go on from there.
+      const spacing = (t - s.nextFireAt) / scanned;
+      const resume = nextFireAfter(s, now - graceMs - 1 - 2 * (keepLate + 1) * spacing);
+      if (resume !== null && resume > t) {
+        skipped += late.length + Math.round((resume - t) / spacing);
+        late.length = 0;
+        t = resume;
+        continue;
+      }
     }
     if (now - t > graceMs) {
       late.push(t);
-      if (late.length > keepLate) skipped.push(late.shift()!);
+      if (late.length > keepLate) {
+        late.shift();
+        skipped++;
+      }
     } else {
       onTime.push(t);
     }
@@ -128,7 +146,7 @@ export function planFires(
       break;
     case 'skip':
       for (const c of candidates) {
-        if (busy) skipped.push(c);
+        if (busy) skipped++;
         else {
           fire.push(c);
           busy = true;
@@ -141,14 +159,14 @@ export function planFires(
           fire.push(c);
           busy = true;
         } else if (buffered === null) buffered = c;
-        else skipped.push(c);
+        else skipped++;
       }
       break;
     case 'cancel-previous': {
       const last = candidates.at(-1);
       if (last !== undefined) {
         fire = [last];
-        skipped.push(...candidates.slice(0, -1));
+        skipped += candidates.length - 1;
         cancelActive = active > 0;
       }
       break;
@@ -156,23 +174,35 @@ export function planFires(
   }
   if (s.maxRuns !== null) {
     const room = Math.max(0, s.maxRuns - s.runs);
-    skipped.push(...fire.slice(room));
+    skipped += Math.max(0, fire.length - room);
     fire = fire.slice(0, room);
   }
   const runs = s.runs + fire.length;
   const done = s.maxRuns !== null && runs >= s.maxRuns;
-  const nextFireAt = done ? null : t;
   return {
     fire,
     skipped,
     cancelActive,
     position: {
-      nextFireAt,
+      nextFireAt: done ? null : t,
       runs,
       lastFireAt: fire.length > 0 ? Math.max(...fire) : s.lastFireAt,
       bufferedFireAt: done ? null : buffered,
     },
   };
+}
+
+/** Whether a plan changes nothing: no fire, and the position is as it was. */
+export function isIdlePlan(s: SchedulePosition, plan: FirePlan): boolean {
+  const p = plan.position;
+  return (
+    plan.fire.length === 0 &&
+    !plan.cancelActive &&
+    p.nextFireAt === s.nextFireAt &&
+    p.runs === s.runs &&
+    p.lastFireAt === s.lastFireAt &&
+    p.bufferedFireAt === s.bufferedFireAt
+  );
 }
 
 /** A fixed offset in [0, jitterMs) for each fire time: the same whichever replica fires it. */

@@ -5,6 +5,11 @@ import {
   decideAction,
   decideAssign,
   decideFailure,
+  decideFanIn,
+  decideFanOut,
+  decideSkip,
+  decideStop,
+  decideUnblock,
   decideLost,
   decideReport,
   decideRequeue,
@@ -54,6 +59,8 @@ function task(over: Partial<Task> = {}): Task {
     stepId: null,
     scheduleId: null,
     fireAt: null,
+    parentId: null,
+    flow: {},
     state,
     want: 'run',
     attempt: onWorker ? 1 : 0,
@@ -774,15 +781,17 @@ describe('decideRequeue', () => {
 // Every transition any decide* function produces is in TRANSITIONS (exhaustive enumeration).
 
 describe('TRANSITIONS is the whole truth', () => {
-  const LEADER_ONLY = new Set(['promote', 'unblock', 'skip']);
+  const LEADER_ONLY = new Set(['promote']);
 
   function variants(): Task[] {
     const out: Task[] = [];
     for (const state of TASK_STATES) {
       for (const want of WANTS) {
         for (const workerId of [null, 'w1']) {
-          // held-by-a-worker states without a worker break the model's invariant
-          if ((state === 'assigned' || state === 'running') && workerId === null) continue;
+          // held-by-a-worker states without a worker break the model's invariant, except a
+          // running fan-out parent (its children run)
+          if (state === 'assigned' && workerId === null) continue;
+          const flow = state === 'running' && workerId === null ? { shards: 2 } : {};
           for (const [attempt, attemptBase] of [
             [1, 0],
             [3, 0],
@@ -802,6 +811,7 @@ describe('TRANSITIONS is the whole truth', () => {
                         runAt,
                         timeoutMs,
                         restart,
+                        flow,
                         backoff: { kind: 'exponential', initialMs, maxMs: 10_000, jitter: 0.5 },
                       }),
                     );
@@ -867,6 +877,12 @@ describe('TRANSITIONS is the whole truth', () => {
         }
       }
       check(t, decideAssign(t, 'w2'), `assign ${tag}`);
+      check(t, decideUnblock(t, NOW), `unblock ${tag}`);
+      check(t, decideSkip(t, NOW), `skip ${tag}`);
+      check(t, decideStop(t, NOW), `stop ${tag}`);
+      check(t, decideFanOut(t, NOW), `fanOut ${tag}`);
+      check(t, decideFanIn(t, { ok: true, result: [] }, NOW), `fanIn ${tag}`);
+      check(t, decideFanIn(t, { ok: false, error: { message: 'e' } }, NOW), `fanIn ${tag}`);
       for (const rep of reports(t)) {
         for (const random of [0, 0.999]) {
           check(t, decideReport(t, rep, NOW, random), `report ${rep.kind} ${tag}`);
@@ -909,7 +925,7 @@ describe('TRANSITIONS is the whole truth', () => {
     expect(isLegalTransition('assign', 'ready', 'assigned')).toBe(true);
     expect(isLegalTransition('assign', 'pending', 'assigned')).toBe(false);
     expect(isLegalTransition('retry', 'succeeded', 'ready')).toBe(false);
-    expect(isLegalTransition('cancel', 'running', 'cancelled')).toBe(false);
+    expect(isLegalTransition('cancel', 'assigned', 'cancelled')).toBe(false);
   });
 });
 
@@ -957,10 +973,15 @@ describe('restart policies (long-running services)', () => {
       event: 'restart',
       attemptOutcome: 'lost',
     });
+    // A run that ends as the cancel lands ends the service as cancelled, its result kept.
     const c = running({ restart: 'always', want: 'cancel' });
     expect(
-      decideReport(c, { kind: 'succeeded', taskId: c.id, attempt: 3, result: null }, NOW, 0.5),
-    ).toMatchObject({ patch: { state: 'succeeded' } });
+      decideReport(c, { kind: 'succeeded', taskId: c.id, attempt: 3, result: 7 }, NOW, 0.5),
+    ).toMatchObject({
+      event: 'cancelAck',
+      attemptOutcome: 'succeeded',
+      patch: { state: 'cancelled', result: 7, finishedAt: NOW },
+    });
     expect(decideLost(c, NOW, 0.5)).toMatchObject({ patch: { state: 'cancelled' } });
   });
 });

@@ -26,6 +26,14 @@ export const TRANSITIONS = [
   { event: 'unblock', from: 'blocked', to: 'pending' },
   { event: 'unblock', from: 'blocked', to: 'paused' },
   { event: 'skip', from: 'blocked', to: 'skipped' },
+  // A stopping workflow skips the steps that no worker holds.
+  { event: 'skip', from: 'pending', to: 'skipped' },
+  { event: 'skip', from: 'ready', to: 'skipped' },
+  { event: 'skip', from: 'paused', to: 'skipped' },
+  // A fan-out parent (shards, broadcast) runs while its children do, on no worker.
+  { event: 'fanOut', from: 'ready', to: 'running' },
+  { event: 'fanIn', from: 'running', to: 'succeeded' },
+  { event: 'fanIn', from: 'running', to: 'failed' },
   { event: 'assign', from: 'ready', to: 'assigned' },
   // Worker reports
   { event: 'start', from: 'assigned', to: 'running' },
@@ -57,6 +65,7 @@ export const TRANSITIONS = [
   { event: 'cancel', from: 'ready', to: 'cancelled' },
   { event: 'cancel', from: 'blocked', to: 'cancelled' },
   { event: 'cancel', from: 'paused', to: 'cancelled' },
+  { event: 'cancel', from: 'running', to: 'cancelled' }, // a fan-out parent: no worker holds it
   { event: 'retry', from: 'failed', to: 'ready' },
   { event: 'retry', from: 'failed', to: 'pending' },
   { event: 'retry', from: 'cancelled', to: 'ready' },
@@ -179,6 +188,63 @@ export function decideAction(task: Task, action: OperatorAction, now: number): O
         progress: null,
       });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow steps and fan-out parents (applied by the store, in the transaction that called for them)
+
+/** A blocked step whose parents are done and whose condition holds. */
+export function decideUnblock(task: Task, now: number): Outcome {
+  if (task.state !== 'blocked') return conflict(`task is ${task.state}, not blocked`);
+  const state = task.want === 'pause' ? 'paused' : queuedState(task.runAt, now);
+  return move(task, 'unblock', { state });
+}
+
+/** A blocked step whose condition does not hold. */
+export function decideSkip(task: Task, now: number): Outcome {
+  if (task.state !== 'blocked') return conflict(`task is ${task.state}, not blocked`);
+  return move(task, 'skip', { state: 'skipped', finishedAt: now });
+}
+
+/**
+ * A step of a stopping workflow (failed fast, compensating or cancelled), or a child of a
+ * stopping fan-out: a worker holding it is asked to cancel; a fan-out parent is cancelled (its
+ * children follow); anything not started yet is skipped.
+ */
+export function decideStop(task: Task, now: number): Outcome {
+  if (isTerminal(task.state)) return conflict(`a ${task.state} task cannot be stopped`);
+  const onWorker = task.workerId !== null && ['assigned', 'running', 'paused'].includes(task.state);
+  if (onWorker) return wantOnly('cancel');
+  if (task.state === 'running') {
+    return move(task, 'cancel', { state: 'cancelled', want: 'cancel', finishedAt: now });
+  }
+  return move(task, 'skip', { state: 'skipped', finishedAt: now, deadlineAt: null });
+}
+
+/** A ready fan-out parent whose children were just made: it runs while they do. */
+export function decideFanOut(task: Task, now: number): Outcome {
+  if (task.state !== 'ready') return conflict(`task is ${task.state}, not ready`);
+  return move(task, 'fanOut', { state: 'running', startedAt: now, attempt: task.attempt + 1 });
+}
+
+/** A fan-out parent whose children are all done: it succeeds with their results, or fails. */
+export function decideFanIn(
+  task: Task,
+  outcome: { ok: true; result: unknown } | { ok: false; error: TaskError },
+  now: number,
+): Outcome {
+  if (task.state !== 'running' || task.workerId !== null) {
+    return conflict(`task is ${task.state}, not a running fan-out`);
+  }
+  if (outcome.ok) {
+    return move(task, 'fanIn', {
+      state: 'succeeded',
+      result: outcome.result,
+      error: null,
+      finishedAt: now,
+    });
+  }
+  return move(task, 'fanIn', { state: 'failed', error: outcome.error, finishedAt: now });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +398,22 @@ export function decideReport(task: Task, report: Report, now: number, random: nu
         deadlineAt: task.timeoutMs !== null ? now + task.timeoutMs : null,
       });
     case 'succeeded':
-      if (task.restart === 'always' && task.want !== 'cancel') {
+      if (task.restart !== 'never' && task.want === 'cancel') {
+        // A service ends only by cancel: its run ending as the cancel lands is that ending.
+        return move(
+          task,
+          'cancelAck',
+          {
+            state: 'cancelled',
+            result: report.result ?? null,
+            finishedAt: now,
+            deadlineAt: null,
+            workerId: null,
+          },
+          'succeeded',
+        );
+      }
+      if (task.restart === 'always') {
         // A clean exit resets the backoff: the next start waits only the initial delay.
         return decideRestart(
           task,

@@ -78,6 +78,38 @@ export interface ResourceRequest {
  */
 export type RestartPolicy = 'never' | 'always' | 'on-failure';
 
+/**
+ * How a task takes part in a fan-out or a saga, beyond its step. Stored as one JSON value.
+ * - On a fan-out parent: `shards` (run as that many children) or `broadcast` (one child per
+ *   live matching worker); the parent runs, on no worker, while its children do.
+ * - On a fan-out child: `parentAttempt` (the parent's attempt that made it), `shard` (its place
+ *   among its siblings) and, for a broadcast child, the `worker` it is pinned to.
+ * - On a saga compensation: `compensation` (its `stepId` is the step it undoes).
+ */
+export interface TaskFlow {
+  shards?: number;
+  broadcast?: boolean;
+  parentAttempt?: number;
+  shard?: { index: number; total: number };
+  worker?: string;
+  compensation?: boolean;
+}
+
+/** Whether the task runs as children rather than on a worker itself. */
+export function isFanOut(flow: TaskFlow): boolean {
+  return flow.shards !== undefined || flow.broadcast === true;
+}
+
+/**
+ * The W3C trace context (https://www.w3.org/TR/trace-context/) of whoever submitted a task:
+ * the spans of its placement and execution are children of this one.
+ */
+export interface TraceContext {
+  /** `00-<trace id>-<parent span id>-<flags>`. */
+  traceparent: string;
+  tracestate?: string;
+}
+
 /** A task spec with every default applied: what the store inserts. */
 export interface NewTask {
   type: string;
@@ -101,8 +133,15 @@ export interface NewTask {
   stepId: string | null;
   scheduleId: string | null;
   fireAt: number | null;
+  /** The fan-out parent of a shard or broadcast child. */
+  parentId: string | null;
+  flow: TaskFlow;
   /** Insert as `blocked` (a workflow step waiting on its parents). */
   blocked: boolean;
+  /** The submitter's trace context (absent or null: none). */
+  trace?: TraceContext | null;
+  /** Who submitted it: the actor of its `submitted` event (absent or null: unknown). */
+  submittedBy?: string | null;
 }
 
 export interface TaskError {
@@ -111,7 +150,7 @@ export interface TaskError {
   [key: string]: unknown;
 }
 
-export interface Task extends Omit<NewTask, 'blocked'> {
+export interface Task extends Omit<NewTask, 'blocked' | 'submittedBy'> {
   id: string;
   state: TaskState;
   want: Want;

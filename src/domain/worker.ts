@@ -12,6 +12,11 @@ export interface WorkerRecord {
   labels: Record<string, string>;
   taints: Taint[];
   capacity: number;
+  /**
+   * Assignments it takes beyond `capacity`, queued on the worker until a slot frees: the next
+   * task is there before the last one ends, so a slot never waits on a round trip.
+   */
+  prefetch: number;
   resources: ResourceRequest;
   /** Handler types it registered; null means it runs any type. */
   types: string[] | null;

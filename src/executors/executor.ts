@@ -13,6 +13,8 @@ export interface RunInput {
   stepId: string | null;
   /** Results of workflow parents by step id. */
   parents: Record<string, unknown>;
+  /** Set on a child of a sharded or broadcast task. */
+  shard?: { index: number; total: number } | null;
 }
 
 /** Where an execution sends what it produces while it runs. */

@@ -8,7 +8,9 @@ import {
   logsQuerySchema,
 } from './queries.js';
 import { queuePatchSchema } from './queue.js';
+import { SCHEDULE_ROUTES } from './schedule-routes.js';
 import { taskBatchSchema, taskSpecSchema } from './task-spec.js';
+import { workflowListQuerySchema, workflowSpecSchema } from './workflow-spec.js';
 
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -125,6 +127,48 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Captured output; follow=1 streams it as server-sent events',
     params: idParamSchema,
     query: logsQuerySchema,
+  },
+  ...SCHEDULE_ROUTES,
+  {
+    method: 'POST',
+    path: `${V1}/workflows`,
+    role: 'submitter',
+    tag: 'workflows',
+    summary: 'Start a workflow (a DAG of steps); 400 names the step and field of a bad one',
+    body: workflowSpecSchema,
+  },
+  {
+    method: 'GET',
+    path: `${V1}/workflows`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'List workflows, newest first, each with its steps and edges',
+    query: workflowListQuerySchema,
+  },
+  {
+    method: 'GET',
+    path: `${V1}/workflows/:id`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: "A workflow with every step's state and the graph's edges",
+    params: idParamSchema,
+  },
+  {
+    method: 'GET',
+    path: `${V1}/workflows/:id/wait`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'Answer once the workflow has ended, or 408',
+    params: idParamSchema,
+    query: waitQuerySchema,
+  },
+  {
+    method: 'POST',
+    path: `${V1}/workflows/:id/cancel`,
+    role: 'operator',
+    tag: 'workflows',
+    summary: 'Cancel a workflow: running steps are cancelled, the rest skipped (409 once ended)',
+    params: idParamSchema,
   },
   {
     method: 'GET',

@@ -17,7 +17,7 @@ export function cronError(expr: string): string | null {
     return `must have 5 fields (minute hour day month weekday) or 6 (seconds first), not ${fields.length}`;
   }
   try {
-    new Cron(expr, { paused: true });
+    new Cron(expr, { paused: true, mode: '5-or-6-parts' });
     return null;
   } catch (err) {
     return (err as Error).message.replace(/^CronPattern: /, '');

@@ -14,6 +14,9 @@ const stringMap = z.record(
 
 const MAX_MS = 10 * 365 * 86_400_000;
 
+/** Most children of one sharded task. */
+export const MAX_SHARDS = 1000;
+
 export const backoffSchema = z.strictObject({
   kind: z.enum(['exponential', 'fixed']).optional(),
   initialMs: z.int().min(0).max(MAX_MS).optional(),
@@ -69,10 +72,22 @@ export const taskSpecSchema = z
     tolerations: z.array(tolerationSchema).max(100).optional(),
     resources: resourcesSchema.optional(),
     labels: stringMap.optional(),
+    /** Run as this many child tasks, each with `ctx.shard = {index, total}`. */
+    shards: z.int().min(1).max(MAX_SHARDS).optional(),
+    /** Run once on every live worker that matches the task. */
+    broadcast: z.boolean().optional(),
   })
   .refine((s) => s.runAt === undefined || s.delayMs === undefined, {
     message: 'give runAt or delayMs, not both',
     path: ['delayMs'],
+  })
+  .refine((s) => s.shards === undefined || s.broadcast !== true, {
+    message: 'give shards or broadcast, not both',
+    path: ['broadcast'],
+  })
+  .refine((s) => (s.shards === undefined && s.broadcast !== true) || s.restart !== 'always', {
+    message: 'a sharded or broadcast task cannot be a service (restart: always)',
+    path: ['restart'],
   });
 
 export type TaskSpec = z.input<typeof taskSpecSchema>;

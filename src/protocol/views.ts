@@ -47,6 +47,16 @@ export interface TaskView {
   stepId: string | null;
   scheduleId: string | null;
   fireAt: string | null;
+  /** A fan-out child's parent task. */
+  parentId: string | null;
+  /** Fan-out: `shards` or `broadcast` on a parent; `shard` on a child. */
+  shards: number | null;
+  broadcast: boolean;
+  shard: { index: number; total: number } | null;
+  /** A saga compensation (of the step `stepId`). */
+  compensation: boolean;
+  /** The submitter's W3C trace context, kept with the task; null when it sent none. */
+  trace: { traceparent: string; tracestate?: string } | null;
   /** Present on `GET /tasks/:id`. */
   attempts?: AttemptView[];
   events?: TaskEventView[];
@@ -104,6 +114,8 @@ export interface WorkerView {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   capacity: number;
+  /** Assignments it queues beyond `capacity` until a slot frees. */
+  prefetch: number;
   load: number;
   types: string[] | null;
   executors: string[];
@@ -112,4 +124,37 @@ export interface WorkerView {
   draining: boolean;
   startedAt: string;
   heartbeatAt: string;
+}
+
+export interface WorkflowStepView {
+  id: string;
+  dependsOn: string[];
+  when: 'success' | 'failure' | 'always';
+  /** The step's task: its id and state (null only if it could not be read). */
+  taskId: string | null;
+  state: TaskStateName | null;
+  /** The step's compensation, once started (saga `compensate` policy). */
+  compensation: { taskId: string; state: TaskStateName } | null;
+  hasCompensation: boolean;
+}
+
+export interface WorkflowView {
+  id: string;
+  name: string;
+  state: 'running' | 'succeeded' | 'failed' | 'compensating' | 'compensated' | 'cancelled';
+  onFailure: 'fail-fast' | 'continue' | 'compensate';
+  error: TaskErrorView | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Every step with its state; `edges` lists each dependency as [parent, child]. */
+  steps: WorkflowStepView[];
+  edges: [string, string][];
+  /** Steps per state. */
+  counts: Partial<Record<TaskStateName, number>>;
+}
+
+export interface WorkflowPage {
+  workflows: WorkflowView[];
+  nextCursor: string | null;
 }

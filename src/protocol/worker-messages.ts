@@ -27,6 +27,16 @@ export const assignmentSchema = z.object({
   stepId: z.string().nullable(),
   /** Results of the workflow parents, by step id. */
   parents: z.record(z.string(), z.unknown()).optional(),
+  /** A shard of a sharded task (or a broadcast's copy): its place among its siblings. */
+  shard: z
+    .object({ index: z.int().min(0), total: z.int().min(1) })
+    .nullable()
+    .optional(),
+  /** The submitter's W3C trace context: the execution span is its child. */
+  trace: z
+    .object({ traceparent: z.string().max(100), tracestate: z.string().max(8192).optional() })
+    .nullable()
+    .optional(),
 });
 export type AssignmentMessage = z.infer<typeof assignmentSchema>;
 
@@ -83,6 +93,8 @@ export const registerSchema = z.strictObject({
     )
     .default([]),
   capacity: z.int().min(1).max(100_000),
+  /** Assignments taken beyond `capacity`, queued on the worker until a slot frees. */
+  prefetch: z.int().min(0).max(100_000).default(0),
   resources: resourcesSchema.default({}),
   types: z.array(z.string()).nullable(),
   executors: z.array(z.enum(['function', 'process', 'http'])),

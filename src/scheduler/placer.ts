@@ -1,4 +1,5 @@
 import {
+  mismatch,
   place,
   type Assignment,
   type PlacementLimits,
@@ -7,9 +8,10 @@ import {
   type PlacementWorker,
 } from '../domain/placement.js';
 import type { QueueSettings } from '../domain/queue.js';
-import type { Task } from '../domain/task.js';
+import { isFanOut, type Task } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
-import type { ActiveTally, LeaderFence, Store } from '../store/store.js';
+import type { ActiveTally, FanOut, LeaderFence, Store } from '../store/store.js';
+import type { LeaderTally } from './leader-tally.js';
 
 export interface PlacerOptions {
   store: Store;
@@ -18,6 +20,8 @@ export interface PlacerOptions {
   random: () => number;
   /** Queue settings, cached by the scheduler. */
   queues: () => Promise<Map<string, QueueSettings>>;
+  /** What is on workers, kept by the leader between reads of the store. */
+  tally: LeaderTally;
 }
 
 export interface Unplaceable {
@@ -33,8 +37,9 @@ export interface PlacementRound {
 }
 
 /**
- * One placement round: read live workers and what they hold, read the best ready tasks, run the
- * pure placement function, and assign the result in one batch write.
+ * One placement round: read live workers and what they hold (from the leader's tally; from the
+ * store when the tally is due a read or a queue is rate-limited), read the best ready tasks, run
+ * the pure placement function, and assign the result in one batch write.
  */
 export class Placer {
   private cursor = 0;
@@ -54,14 +59,17 @@ export class Placer {
     for (const q of queues.values()) {
       if (q.rateLimit) rateWindows.set(q.name, now - q.rateLimit.intervalMs);
     }
-    const tally = await store.taskActive(rateWindows);
+    const tally = await this.tally(rateWindows, now);
     const candidates = workers.map((w) => toPlacementWorker(w, tally));
     const free = candidates.reduce((sum, w) => sum + Math.max(0, w.freeSlots), 0);
     if (free <= 0) return none;
 
     // A little more than the free slots, so a few tasks that fit no worker do not starve the rest.
-    const ready = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
-    if (ready.length === 0) return none;
+    const batch = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
+    if (batch.length === 0) return none;
+    const fan = await fanOutReady(store, fence, now, batch, workers, candidates);
+    const ready = batch.filter((t) => !isFanOut(t.flow) && !fan.gone.has(t.id));
+    if (ready.length === 0) return { assigned: [], unplaceable: fan.unplaceable };
 
     // Strategies are per queue: place each run of tasks that share one, in priority order,
     // carrying the workers' remaining slots and the limits from one run to the next.
@@ -90,18 +98,75 @@ export class Placer {
       reason,
       attempt: attempts.get(taskId) ?? 0,
     }));
+    notes.push(...fan.unplaceable);
     if (assignments.length === 0) return { assigned: [], unplaceable: notes };
     const assigned = await store.taskAssign(fence, assignments, now);
+    this.opts.tally.assigned(assigned);
     return { assigned, unplaceable: notes };
   }
+
+  private async tally(rateWindows: Map<string, number>, now: number): Promise<ActiveTally> {
+    const { tally, store } = this.opts;
+    if (!tally.needsRead(now) && rateWindows.size === 0) return tally.totals(new Map());
+    const active = await store.taskActive(rateWindows);
+    tally.load(active, now);
+    return active;
+  }
+}
+
+/**
+ * Ready fan-out parents become children: a sharded one at once, a broadcast one over the live
+ * workers that match it (it waits while none does). A broadcast child whose worker is gone
+ * for good is cancelled, which fails its parent (the broadcast did not reach every worker).
+ */
+export async function fanOutReady(
+  store: Store,
+  fence: LeaderFence,
+  now: number,
+  ready: Task[],
+  live: WorkerRecord[],
+  workers: PlacementWorker[],
+): Promise<{ gone: Set<string>; unplaceable: Unplaceable[] }> {
+  const unplaceable: Unplaceable[] = [];
+  const fanOuts: FanOut[] = [];
+  for (const t of ready) {
+    if (!isFanOut(t.flow)) continue;
+    if (t.flow.broadcast !== true) {
+      fanOuts.push({ taskId: t.id, workers: [] });
+      continue;
+    }
+    const task = toPlacementTask(t);
+    const matching = workers.filter((w) => mismatch(task, w) === null).map((w) => w.id);
+    if (matching.length > 0) fanOuts.push({ taskId: t.id, workers: matching });
+    else {
+      unplaceable.push({
+        taskId: t.id,
+        attempt: t.attempt,
+        reason: 'no live worker matches the broadcast',
+      });
+    }
+  }
+  if (fanOuts.length > 0) await store.taskFanOut(fence, fanOuts, now);
+  const liveIds = new Set(live.map((w) => w.id));
+  const gone = new Set<string>();
+  for (const t of ready) {
+    const pinned = t.flow.worker;
+    if (pinned === undefined || liveIds.has(pinned)) continue;
+    const worker = await store.workerGet(pinned);
+    if (worker?.status === 'live') continue;
+    gone.add(t.id);
+    await store.taskAct(t.id, 'cancel', now, 'chronoq: the worker of this broadcast is gone');
+  }
+  return { gone, unplaceable };
 }
 
 function toPlacementWorker(w: WorkerRecord, tally: ActiveTally): PlacementWorker {
   const used = tally.byWorker.get(w.id) ?? { count: 0, cpu: 0, memoryMb: 0 };
   return {
     id: w.id,
-    capacity: w.capacity,
-    freeSlots: w.capacity - used.count,
+    // Prefetched assignments wait on the worker for a slot, so they count as slots here.
+    capacity: w.capacity + w.prefetch,
+    freeSlots: w.capacity + w.prefetch - used.count,
     labels: w.labels,
     taints: w.taints,
     freeResources: {
@@ -163,5 +228,7 @@ function toPlacementTask(t: Task): PlacementTask {
     tolerations: t.tolerations,
     resources: t.resources,
     concurrencyKey: t.concurrencyKey,
+    worker: t.flow.worker ?? null,
+    spread: t.parentId,
   };
 }

@@ -1,11 +1,14 @@
 import type { QueueSettings } from '../domain/queue.js';
-import type { Task } from '../domain/task.js';
+import type { Schedule } from '../domain/schedule.js';
+import { isTerminal, type Task } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
 import { Leadership } from './leadership.js';
+import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
+import { ScheduleFirer } from './schedule-firer.js';
 
 export interface SchedulerOptions {
   store: Store;
@@ -19,11 +22,22 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Longest sleep of a loop with nothing to do. */
   idleMs?: number;
+  /** How long the leader trusts its own tally of what workers hold (default 5 s). */
+  tallyRefreshMs?: number;
   random?: () => number;
   /** Tasks just assigned, so a co-located gateway can push them without a read. */
   onAssigned?: (tasks: Task[]) => void;
   /** Attempts the leader ended: timed out, or held by a lost worker. */
   onAttemptsEnded?: (tasks: Task[], why: 'timeout' | 'lost') => void;
+  /** A fire time later than this is missed, and the schedule's misfire policy decides. */
+  misfireGraceMs?: number;
+  /**
+   * Longest sleep of the schedule loop. It wakes at the next fire time and on changes, so this
+   * is only a safety net (default 60 s).
+   */
+  scheduleIdleMs?: number;
+  /** A schedule fired: the tasks it made and how many fire times it passed over. */
+  onScheduleFired?: (schedule: Schedule, created: Task[], skipped: number) => void;
 }
 
 /**
@@ -38,7 +52,10 @@ export class Scheduler {
   private readonly placeLoop: Loop;
   private readonly timeouts: Loop;
   private readonly reap: Loop;
+  private readonly scheduleLoop: Loop;
+  private readonly firer: ScheduleFirer;
   private readonly placer: Placer;
+  private readonly tally: LeaderTally;
   private readonly random: () => number;
   private queueCache: Promise<Map<string, QueueSettings>> | null = null;
   /** The reason last written to each ready task's history for why it cannot be placed. */
@@ -49,6 +66,7 @@ export class Scheduler {
     const batchSize = opts.batchSize ?? 1000;
     const idleMs = opts.idleMs ?? 1000;
     this.random = opts.random ?? Math.random;
+    this.tally = new LeaderTally({ refreshMs: opts.tallyRefreshMs ?? 5000 });
     this.leadership = new Leadership({
       store: opts.store,
       clock: opts.clock,
@@ -56,13 +74,17 @@ export class Scheduler {
       holder: opts.replicaId,
       leaseMs: opts.leaseMs,
       renewMs: opts.leaseRenewMs,
-      onElected: () => this.loops.forEach((l) => l.wake()),
+      onElected: () => {
+        this.tally.reset();
+        this.loops.forEach((l) => l.wake());
+      },
     });
     this.placer = new Placer({
       store: opts.store,
       batchSize,
       random: this.random,
       queues: () => this.queues(),
+      tally: this.tally,
     });
     const loop = (
       name: string,
@@ -78,7 +100,20 @@ export class Scheduler {
     this.placeLoop = loop('place', (f, now) => this.placeReady(f, now));
     this.timeouts = loop('timeouts', (f, now) => this.expireDeadlines(f, now));
     this.reap = loop('reap', (f, now) => this.reapWorkers(f, now));
-    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap];
+    this.firer = new ScheduleFirer({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      graceMs: opts.misfireGraceMs,
+      onFired: opts.onScheduleFired,
+    });
+    this.scheduleLoop = new Loop({
+      name: 'schedules',
+      idleMs: opts.scheduleIdleMs ?? 60_000,
+      logger: opts.logger,
+      run: () => this.asLeader((f, now) => this.firer.pass(f, now)),
+    });
+    this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap, this.scheduleLoop];
   }
 
   isLeader(): boolean {
@@ -100,6 +135,7 @@ export class Scheduler {
   private onChange(e: ChangeEvent): void {
     switch (e.kind) {
       case 'tasks': {
+        this.tally.changed(e.changes);
         let place = false;
         let promote = false;
         let deadlines = false;
@@ -113,8 +149,15 @@ export class Scheduler {
         if (place) this.placeLoop.wake();
         if (promote) this.promote.wake();
         if (deadlines) this.timeouts.wake();
+        // A run ended: a fire time held back by `buffer-one` may go now.
+        if (this.firer.waitsOnRuns() && e.changes.some((c) => isTerminal(c.state))) {
+          this.scheduleLoop.wake();
+        }
         return;
       }
+      case 'schedules':
+        this.scheduleLoop.wake();
+        return;
       case 'workers':
         this.placeLoop.wake();
         this.reap.wake();

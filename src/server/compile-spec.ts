@@ -1,6 +1,6 @@
 import { DEFAULT_BACKOFF } from '../domain/backoff.js';
 import type { QueueSettings } from '../domain/queue.js';
-import type { NewTask } from '../domain/task.js';
+import type { NewTask, TaskFlow } from '../domain/task.js';
 import type { ParsedTaskSpec } from '../protocol/task-spec.js';
 
 export const DEFAULT_QUEUE = 'default';
@@ -13,6 +13,8 @@ export interface TaskOrigin {
   scheduleId?: string;
   fireAt?: number;
   blocked?: boolean;
+  /** Marks a saga compensation. */
+  compensation?: boolean;
 }
 
 /** A validated spec plus its queue's defaults → the task to insert. */
@@ -52,6 +54,16 @@ export function compileSpec(
     stepId: origin.stepId ?? null,
     scheduleId: origin.scheduleId ?? null,
     fireAt: origin.fireAt ?? null,
+    parentId: null,
+    flow: flowOf(spec, origin),
     blocked: origin.blocked ?? false,
   };
+}
+
+function flowOf(spec: ParsedTaskSpec, origin: TaskOrigin): TaskFlow {
+  const flow: TaskFlow = {};
+  if (spec.shards !== undefined) flow.shards = spec.shards;
+  if (spec.broadcast === true) flow.broadcast = true;
+  if (origin.compensation) flow.compensation = true;
+  return flow;
 }

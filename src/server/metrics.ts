@@ -17,7 +17,10 @@ export class Metrics {
   private readonly finished: Counter<'queue' | 'type' | 'outcome'>;
   private readonly runTime: Histogram<'queue' | 'type'>;
   private readonly queueWait: Histogram<'queue'>;
+  private readonly scheduleLateness: Histogram<'queue'>;
+  private readonly scheduleFires: Counter<'outcome'>;
   readonly storeLatency: Histogram<'method'>;
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
 
   constructor(deps: { store: Store; isLeader: () => boolean }) {
     const registers = [this.registry];
@@ -54,11 +57,30 @@ export class Metrics {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers,
     });
+    this.scheduleLateness = new Histogram({
+      name: 'chronoq_schedule_lateness_seconds',
+      help: 'From a schedule fire time (plus its jitter) to the start of the task it made',
+      labelNames: ['queue'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.scheduleFires = new Counter({
+      name: 'chronoq_schedule_fires_total',
+      help: 'Schedule fire times this replica handled as leader: fired (a task made), or skipped by the misfire, overlap or maxRuns policy',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.storeLatency = new Histogram({
       name: 'chronoq_store_query_seconds',
       help: 'Latency of store calls',
       labelNames: ['method'],
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'chronoq_http_requests_total',
+      help: 'API requests answered, by route (as catalogued) and status: 401, 403 and 429 show refusals',
+      labelNames: ['method', 'route', 'status'],
       registers,
     });
     new Gauge({
@@ -96,6 +118,11 @@ export class Metrics {
     });
   }
 
+  /** One answered request; `route` is the catalogued path (`:id`, not the id) or `unmatched`. */
+  requestAnswered(method: string, route: string, status: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+  }
+
   taskSubmitted(task: Task): void {
     this.submitted.inc({ queue: task.queue, type: task.type });
   }
@@ -113,11 +140,24 @@ export class Metrics {
             { queue: t.queue },
             Math.max(0, t.startedAt - (t.runAt ?? t.createdAt)) / 1000,
           );
+          // The first start of a fired task: how late it ran against its fire time.
+          if (t.fireAt !== null && t.runAt !== null && t.attempt === 1) {
+            this.scheduleLateness.observe(
+              { queue: t.queue },
+              Math.max(0, t.startedAt - t.runAt) / 1000,
+            );
+          }
         }
       } else if (FINAL.has(report.kind)) {
         this.attemptEnded(t, report.kind === 'snoozed' ? 'snoozed' : outcomeOf(t), now);
       }
     });
+  }
+
+  /** A schedule fired as this replica led: tasks made and fire times passed over. */
+  scheduleFired(created: number, skipped: number): void {
+    if (created > 0) this.scheduleFires.inc({ outcome: 'fired' }, created);
+    if (skipped > 0) this.scheduleFires.inc({ outcome: 'skipped' }, skipped);
   }
 
   /** Attempts the leader ended (timeouts, lost workers). */

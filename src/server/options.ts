@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { compileLimits, type ApiLimits } from './http/limits.js';
 
 /** Options of `startServer`, as a user gives them (CLI flags or code). */
 export interface ServerOptions {
@@ -13,14 +14,20 @@ export interface ServerOptions {
   worker?: boolean;
   /** Slots of the local worker pool (default 50). */
   concurrency?: number;
+  /** Tasks the local pool takes beyond its slots, queued until one frees (default 0). */
+  prefetch?: number;
   /** Let the local pool run `process` tasks. */
   allowExec?: boolean;
   /** Let the local pool run `http` tasks. */
   allowHttp?: boolean;
   /** Path of a module whose exports (default or named `handlers`) map type names to handlers. */
   handlers?: string;
-  /** Bootstrap admin token. */
+  /** Bootstrap admin token (env CHRONOQ_ADMIN_TOKEN). */
   adminToken?: string;
+  /** Serve `/metrics` without a token even when tokens are required (default false). */
+  metricsPublic?: boolean;
+  /** Request, payload, page, worker message and rate limits (see `DEFAULT_LIMITS`). */
+  limits?: Partial<ApiLimits>;
   /** Stable id of this replica (default: host name and port). */
   replicaId?: string;
   /** Leader lease length and renewal period. */
@@ -42,10 +49,13 @@ export interface CompiledServerOptions {
   advertiseUrl: string | null;
   worker: boolean;
   concurrency: number;
+  prefetch: number;
   allowExec: boolean;
   allowHttp: boolean;
   handlers: string | null;
   adminToken: string | null;
+  metricsPublic: boolean;
+  limits: ApiLimits;
   replicaId: string | null;
   leaseMs: number;
   leaseRenewMs: number;
@@ -64,10 +74,13 @@ export function compileServerOptions(o: ServerOptions = {}): CompiledServerOptio
     advertiseUrl: o.advertiseUrl ?? null,
     worker: o.worker ?? true,
     concurrency: o.concurrency ?? (env.CHRONOQ_CONCURRENCY ? Number(env.CHRONOQ_CONCURRENCY) : 50),
+    prefetch: o.prefetch ?? (env.CHRONOQ_PREFETCH ? Number(env.CHRONOQ_PREFETCH) : 0),
     allowExec: o.allowExec ?? false,
     allowHttp: o.allowHttp ?? false,
     handlers: o.handlers ?? null,
-    adminToken: o.adminToken ?? env.CHRONOQ_ADMIN_TOKEN ?? null,
+    adminToken: o.adminToken || env.CHRONOQ_ADMIN_TOKEN || null,
+    metricsPublic: o.metricsPublic ?? false,
+    limits: compileLimits(o.limits),
     replicaId: o.replicaId ?? null,
     leaseMs: o.leaseMs ?? 10_000,
     leaseRenewMs: o.leaseRenewMs ?? 3_000,

@@ -49,6 +49,12 @@ export function toTaskView(t: Task): TaskView {
     stepId: t.stepId,
     scheduleId: t.scheduleId,
     fireAt: isoOrNull(t.fireAt),
+    parentId: t.parentId,
+    shards: t.flow.shards ?? null,
+    broadcast: t.flow.broadcast === true,
+    shard: t.flow.shard ?? null,
+    compensation: t.flow.compensation === true,
+    trace: t.trace ?? null,
   };
 }
 
@@ -104,6 +110,7 @@ export function toWorkerView(w: WorkerRecord): WorkerView {
     labels: w.labels,
     taints: w.taints,
     capacity: w.capacity,
+    prefetch: w.prefetch,
     load: w.load,
     types: w.types,
     executors: w.executors,

@@ -1,9 +1,11 @@
 import type { OperatorAction, Report } from '../domain/state-machine.js';
 import type { Assignment } from '../domain/placement.js';
+import type { HeldTask, HeldTotals } from '../domain/held.js';
 import type { QueueSettings } from '../domain/queue.js';
 import type { Schedule, SchedulePosition } from '../domain/schedule.js';
 import type { Attempt, NewTask, Task, TaskEvent, TaskState, Want } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
+import type { Workflow, WorkflowState } from '../domain/workflow.js';
 
 /**
  * The one storage boundary. Drivers: `sqlite` (embedded) and `postgres` (cluster). Both pass
@@ -161,6 +163,31 @@ export interface Store {
   /** Tasks a schedule made, newest fire first; `active` keeps only non-terminal ones. */
   scheduleRuns(scheduleId: string, opts: { limit: number; active?: boolean }): Promise<Task[]>;
 
+  // -- Workflows and fan-out -------------------------------------------------------------------
+  //
+  // A step (or fan-out child) ending and what follows from it (children unblocked or skipped, a
+  // fan-out parent ending, compensations started, the workflow's state) are written in the one
+  // transaction of the write that ended it: taskReport, taskAct, taskExpireDeadlines,
+  // taskRequeueFromWorkers, workflowCancel.
+
+  /** Insert a workflow and its step tasks (each with workflowId and stepId), all or nothing. */
+  workflowCreate(workflow: Workflow, steps: NewTask[], now: number): Promise<Task[]>;
+  workflowGet(id: string): Promise<Workflow | null>;
+  /** Newest first; `nextCursor` continues the listing. */
+  workflowList(filter: WorkflowFilter): Promise<WorkflowListPage>;
+  /** Every step and compensation task of a workflow, oldest first. */
+  workflowTasks(id: string): Promise<Task[]>;
+  /** Cancel a workflow: running steps are cancelled, the rest skipped. */
+  workflowCancel(id: string, now: number, actor: string | null): Promise<WorkflowCancelResult>;
+  /**
+   * leader: ready fan-out parents (shards, broadcast) become `running` and their children are
+   * inserted, in one transaction. `workers` are the worker ids a broadcast runs on. Returns the
+   * parents that moved.
+   */
+  taskFanOut(fence: LeaderFence, fanOuts: FanOut[], now: number): Promise<Task[]>;
+  /** The children of a fan-out parent, in shard order, newest attempt first. */
+  taskChildren(parentId: string): Promise<Task[]>;
+
   // -- Leadership and replicas -----------------------------------------------------------------
 
   /**
@@ -190,6 +217,26 @@ export interface Store {
   auditAppend(entry: AuditEntry): Promise<void>;
   /** The audit log, newest first; `nextCursor` continues it. */
   auditList(opts: { limit: number; cursor?: number }): Promise<AuditPage>;
+}
+
+export interface WorkflowFilter {
+  state?: WorkflowState;
+  limit: number;
+  cursor?: string;
+}
+
+export interface WorkflowListPage {
+  workflows: Workflow[];
+  nextCursor: string | null;
+}
+
+export type WorkflowCancelResult =
+  { ok: true; workflow: Workflow } | { ok: false; code: 'conflict' | 'not_found'; reason: string };
+
+export interface FanOut {
+  taskId: string;
+  /** For a broadcast: the live workers that match it. */
+  workers: string[];
 }
 
 export interface StoredToken {
@@ -281,6 +328,7 @@ export type ChangeEvent =
   | { kind: 'workers' }
   | { kind: 'queues' }
   | { kind: 'schedules' }
+  | { kind: 'workflows'; ids: string[] }
   | { kind: 'logs'; taskIds: string[] };
 
 export interface TaskNote {
@@ -322,11 +370,9 @@ export interface ReportResult {
   task?: Task;
 }
 
-export interface ActiveTally {
-  /** Tasks on each worker (assigned, running, or paused on it) and the resources they hold. */
-  byWorker: Map<string, { count: number; cpu: number; memoryMb: number }>;
-  byQueue: Map<string, number>;
-  byKey: Map<string, number>;
+export interface ActiveTally extends HeldTotals {
+  /** Every task on a worker (assigned, running, or paused on it); the totals sum these. */
+  held: HeldTask[];
   /** Attempts assigned per rate-limited queue since the start of its window. */
   startedByQueue: Map<string, number>;
 }

@@ -1,14 +1,16 @@
+import type { Span } from '@opentelemetry/api';
 import type { ExecutorKind } from '../domain/task.js';
 import type { Execution, RunInput, RunResult, RunSink, StopReason } from '../executors/executor.js';
 import type { AssignmentMessage } from '../protocol/worker-messages.js';
 import type { Reporter } from './reporter.js';
 
 /**
- * The actual state of one attempt on this worker: `running`; `pausing` (asked to pause, not yet
+ * The actual state of one attempt on this worker: `queued` (prefetched, waiting for a free
+ * slot, not started); `running`; `pausing` (asked to pause, not yet
  * at a pause point); `paused` (with no execution when it was wanted paused before it started);
  * `stopping` (asked to stop for cancel, timeout or shutdown, waiting for it to end).
  */
-export type RunPhase = 'running' | 'pausing' | 'paused' | 'stopping';
+export type RunPhase = 'queued' | 'running' | 'pausing' | 'paused' | 'stopping';
 
 /** One attempt held by this worker: its assignment, execution and local state. */
 export class Run implements RunSink {
@@ -29,6 +31,8 @@ export class Run implements RunSink {
   /** The worker-side timeout fired. */
   timedOut = false;
   timer: NodeJS.Timeout | null = null;
+  /** The `chronoq.execute` span of the execution, while it is open. */
+  span: Span | null = null;
 
   constructor(
     readonly assignment: AssignmentMessage,
@@ -64,6 +68,7 @@ export class Run implements RunSink {
       workflowId: a.workflowId,
       stepId: a.stepId,
       parents: a.parents ?? {},
+      shard: a.shard ?? null,
     };
   }
 

@@ -437,3 +437,83 @@ describe('WorkerRuntime: graceful stop', () => {
     expect(server.reportsOf('late').map((r) => r.kind)).toEqual(['snoozed']);
   });
 });
+
+describe('WorkerRuntime: prefetch', () => {
+  /** A handler each call of which ends when the test says so. */
+  function gated() {
+    const gates = new Map<string, { resolve: () => void }>();
+    const started: string[] = [];
+    const handler: Handler = async (ctx) => {
+      started.push(ctx.taskId);
+      const gate = deferred();
+      gates.set(ctx.taskId, gate);
+      await gate.promise;
+      return ctx.taskId;
+    };
+    return { handler, started, open: (id: string) => gates.get(id)!.resolve() };
+  }
+
+  it('registers its prefetch and runs no more than its capacity at once, in arrival order', async () => {
+    const g = gated();
+    const { server, worker } = await setup({
+      capacity: 1,
+      prefetch: 2,
+      handlers: { 'app.gated': g.handler },
+    });
+    expect(await server.waitForRegister()).toMatchObject({ capacity: 1, prefetch: 2 });
+    server.assign(['a', 'b', 'c'].map((id) => assignment({ id, type: 'app.gated' })));
+    await server.waitForReport('a', 'started');
+    expect(g.started).toEqual(['a']);
+    expect(server.reportsOf('b')).toEqual([]);
+    g.open('a');
+    await server.waitForReport('b', 'started');
+    expect(server.reportsOf('a').map((r) => r.kind)).toEqual(['started', 'succeeded']);
+    expect(g.started).toEqual(['a', 'b']);
+    g.open('b');
+    await server.waitForReport('c', 'started');
+    g.open('c');
+    await server.waitForReport('c', 'succeeded');
+    expect(worker.state).toBe('connected');
+  });
+
+  it('cancels or pauses a queued task without starting it, and starts it on resume', async () => {
+    const g = gated();
+    const { server } = await setup({
+      capacity: 1,
+      prefetch: 2,
+      handlers: { 'app.gated': g.handler },
+    });
+    server.assign(['a', 'b', 'c'].map((id) => assignment({ id, type: 'app.gated' })));
+    await server.waitForReport('a', 'started');
+    server.want('b', 'cancel');
+    server.want('c', 'pause');
+    await server.waitForReport('b', 'cancelled');
+    await server.waitForReport('c', 'paused');
+    server.want('c', 'run');
+    await server.waitForReport('c', 'resumed');
+    expect(g.started).toEqual(['a']); // c waits for a's slot
+    g.open('a');
+    await server.waitForReport('c', 'started');
+    g.open('c');
+    await server.waitForReport('c', 'succeeded');
+    expect(server.reportsOf('b').map((r) => r.kind)).toEqual(['cancelled']);
+    expect(server.reportsOf('c').map((r) => r.kind)).toEqual([
+      'paused',
+      'resumed',
+      'started',
+      'succeeded',
+    ]);
+  });
+
+  it('refuses a negative prefetch', () => {
+    expect(
+      () =>
+        new WorkerRuntime({
+          name: 'w',
+          capacity: 1,
+          prefetch: -1,
+          transport: new FakeServer().transport,
+        }),
+    ).toThrow(/prefetch must be a non-negative integer/);
+  });
+});

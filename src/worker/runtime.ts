@@ -55,6 +55,10 @@ export class WorkerRuntime implements AsyncDisposable {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, got ${options.capacity}`);
     }
+    const prefetch = options.prefetch ?? 0;
+    if (!Number.isInteger(prefetch) || prefetch < 0) {
+      throw new RangeError(`prefetch must be a non-negative integer, got ${prefetch}`);
+    }
     this.name = options.name;
     this.logger = options.logger ?? silentWorkerLogger;
     this.events = new TypedEmitter((err) =>
@@ -78,6 +82,7 @@ export class WorkerRuntime implements AsyncDisposable {
       executors,
       events: this.events,
       logger: this.logger,
+      slots: options.capacity,
     });
     this.session = new Session({
       transport: options.transport,
@@ -245,6 +250,7 @@ export class WorkerRuntime implements AsyncDisposable {
       labels: o.labels ?? {},
       taints: o.taints ?? [],
       capacity: o.capacity,
+      prefetch: o.prefetch ?? 0,
       resources: o.resources ?? {},
       types: this.functions.types(),
       executors: [...this.executors.keys()],

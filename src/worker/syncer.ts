@@ -8,6 +8,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import type { WorkerLogger } from './logger.js';
 import type { Reporter } from './reporter.js';
 import { Run } from './run.js';
+import { endExecutionSpan, startExecutionSpan } from './tracing.js';
 
 export interface SyncerOptions {
   watcher: Watcher;
@@ -17,6 +18,11 @@ export interface SyncerOptions {
   logger: WorkerLogger;
   /** Syncs in flight at once (default 64). */
   concurrency?: number;
+  /**
+   * Executions at once (the worker's capacity). Attempts beyond it (prefetched) wait, in
+   * arrival order, for a slot. Default: no limit.
+   */
+  slots?: number;
 }
 
 /**
@@ -30,11 +36,15 @@ export class Syncer {
   private readonly runs = new Map<string, Run>();
   /** Revoked attempts still winding down: never reported, still using a slot. */
   private readonly orphans = new Set<Run>();
+  /** Held attempts waiting for a free slot, in arrival order. */
+  private readonly waiting = new Set<Run>();
+  private readonly slots: number;
   private readonly queue: KeyedQueue;
   private draining = false;
   private changeWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SyncerOptions) {
+    this.slots = o.slots ?? Infinity;
     this.queue = new KeyedQueue((id) => this.sync(id), {
       concurrency: o.concurrency ?? 64,
       onError: (taskId, err) => o.logger.error({ err, taskId }, 'task sync failed'),
@@ -135,13 +145,19 @@ export class Syncer {
       this.o.reporter.report(this.base(run, 'paused'));
       return;
     }
-    this.launch(run);
+    this.launchOrQueue(run);
   }
 
   /** Drive a held attempt toward the wanted state. */
   private steer(run: Run, want: Want): void {
     if (run.phase === 'stopping') return; // a stop is final
     if (run.timedOut) return this.stop(run, 'timeout');
+    if (run.phase === 'queued' && want === 'pause') {
+      this.waiting.delete(run);
+      run.phase = 'paused';
+      this.o.reporter.report(this.base(run, 'paused'));
+      return;
+    }
     if (want === 'cancel') {
       if (run.execution === null) return this.conclude(run, this.base(run, 'cancelled'));
       return this.stop(run, 'cancel');
@@ -150,7 +166,7 @@ export class Syncer {
     // want === 'run'
     if (run.phase === 'paused') {
       this.o.reporter.report(this.base(run, 'resumed'));
-      if (run.execution === null) return this.launch(run);
+      if (run.execution === null) return this.launchOrQueue(run);
       run.phase = 'running';
       this.resume(run);
     } else if (run.phase === 'pausing') {
@@ -162,6 +178,23 @@ export class Syncer {
 
   // -------------------------------------------------------------------------------------------
   // Actions
+
+  /** Start now if a slot is free, else wait in line for one. */
+  private launchOrQueue(run: Run): void {
+    if (this.load < this.slots && this.waiting.size === 0) return this.launch(run);
+    run.phase = 'queued';
+    this.waiting.add(run);
+    this.startWaiting();
+  }
+
+  /** Start waiting attempts while slots are free. */
+  private startWaiting(): void {
+    for (const run of this.waiting) {
+      if (this.load >= this.slots) return;
+      this.waiting.delete(run);
+      if (this.runs.get(run.taskId) === run && run.phase === 'queued') this.launch(run);
+    }
+  }
 
   private launch(run: Run): void {
     const executor = this.o.executors.get(run.executorKind);
@@ -182,8 +215,14 @@ export class Syncer {
     run.phase = 'running';
     this.o.reporter.report(this.base(run, 'started'));
     this.o.events.emit('started', { taskId: run.taskId, attempt: run.attempt, type: run.type });
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type },
+      'task attempt started',
+    );
+    const traced = startExecutionSpan(run.assignment);
+    run.span = traced.span;
     try {
-      run.execution = executor.start(run.input(), run);
+      run.execution = traced.within(() => executor.start(run.input(), run));
     } catch (err) {
       run.execution = null;
       this.runs.delete(run.taskId);
@@ -244,6 +283,7 @@ export class Syncer {
   /** Stop an attempt that is no longer this worker's, and forget it without a report. */
   private abandon(run: Run): void {
     this.runs.delete(run.taskId);
+    this.waiting.delete(run);
     run.clearTimer();
     if (run.active) {
       run.orphan = true;
@@ -280,8 +320,10 @@ export class Syncer {
   private settled(run: Run, result: RunResult): void {
     run.result = result;
     run.clearTimer();
+    if (run.orphan) this.orphans.delete(run);
+    this.startWaiting(); // its slot is free
     if (run.orphan) {
-      this.orphans.delete(run);
+      endExecutionSpan(run, null);
       this.o.events.emit('finished', {
         taskId: run.taskId,
         attempt: run.attempt,
@@ -301,7 +343,13 @@ export class Syncer {
   /** End an attempt with a final report. */
   private conclude(run: Run, report: Report): void {
     if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
+    this.waiting.delete(run);
     run.clearTimer();
+    endExecutionSpan(run, report);
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type, outcome: report.kind },
+      'task attempt ended',
+    );
     this.o.reporter.report(report);
     this.o.watcher.finish(run.taskId, run.attempt);
     this.o.events.emit('finished', {

@@ -199,6 +199,51 @@ describe('the dashboard', () => {
   });
 });
 
+describe('the dashboard: workflows', () => {
+  it('draws a workflow as a graph of its steps, and follows their states live', async () => {
+    const r = await call(server.url, 'POST', '/api/v1/workflows', {
+      name: 'graph-demo',
+      steps: [
+        { id: 'fetch', task: { type: 'chronoq.echo', payload: { n: 1 } } },
+        { id: 'left', dependsOn: ['fetch'], task: { type: 'chronoq.echo' } },
+        {
+          id: 'slow',
+          dependsOn: ['fetch'],
+          task: { type: 'chronoq.sleep', payload: { ms: 60_000 } },
+        },
+        { id: 'join', dependsOn: ['left', 'slow'], task: { type: 'chronoq.echo' } },
+      ],
+    });
+    expect(r.status).toBe(201);
+    const id = r.body.id as string;
+    await open('/workflows');
+    await page.getByTestId('page-workflows').waitFor();
+    await page
+      .getByRole('link', { name: id.slice(-8) })
+      .or(page.locator(`a[href="/workflows/${id}"]`))
+      .first()
+      .click();
+    await page.getByTestId('page-workflow').waitFor();
+    const node = (step: string, state: string) =>
+      page.locator(`[data-testid="dag-node"][data-step="${step}"][data-state="${state}"]`);
+    await node('fetch', 'succeeded').waitFor();
+    await node('left', 'succeeded').waitFor();
+    await node('slow', 'running').waitFor();
+    await node('join', 'blocked').waitFor();
+    expect(await page.getByTestId('dag-node').count()).toBe(4);
+    expect(await page.getByTestId('dag-edge').count()).toBe(4);
+    // Laid out in layers: every step to the right of its parents.
+    const x = async (step: string) =>
+      (await page.locator(`[data-testid="dag-node"][data-step="${step}"]`).boundingBox())!.x;
+    expect(await x('left')).toBeGreaterThan(await x('fetch'));
+    expect(await x('join')).toBeGreaterThan(await x('slow'));
+    await shot('workflow');
+    await page.getByTestId('workflow-cancel').click();
+    await node('slow', 'cancelled').waitFor();
+    await node('join', 'skipped').waitFor();
+  });
+});
+
 describe('the dashboard with an admin token', () => {
   let locked: RunningServer;
   beforeAll(async () => {

@@ -8,12 +8,13 @@ import type { Queue, TaskChange } from './types';
  * the token), fanned out to the pages. Also the Overview's memory: throughput per 5-second
  * bucket, counted from the stream since the page opened, and queue depth sampled by polling.
  */
-type Kind = 'tasks' | 'workers' | 'queues' | 'logs';
+type Kind = 'tasks' | 'workers' | 'queues' | 'logs' | 'workflows';
 type Payloads = {
   tasks: TaskChange[];
   workers: Record<string, never>;
   queues: Record<string, never>;
   logs: { taskIds: string[] };
+  workflows: { ids: string[] };
 };
 type Handler<K extends Kind> = (data: Payloads[K]) => void;
 
@@ -53,6 +54,7 @@ const handlers: { [K in Kind]: Set<Handler<K>> } = {
   workers: new Set(),
   queues: new Set(),
   logs: new Set(),
+  workflows: new Set(),
 };
 const listeners = new Set<() => void>();
 let snap: Snapshot = {
@@ -164,7 +166,8 @@ export function startLive(): void {
         m.event !== 'tasks' &&
         m.event !== 'workers' &&
         m.event !== 'queues' &&
-        m.event !== 'logs'
+        m.event !== 'logs' &&
+        m.event !== 'workflows'
       )
         return;
       let data: unknown;
@@ -179,6 +182,8 @@ export function startLive(): void {
         dispatch('tasks', changes);
       } else if (m.event === 'logs') {
         dispatch('logs', data as Payloads['logs']);
+      } else if (m.event === 'workflows') {
+        dispatch('workflows', data as Payloads['workflows']);
       } else {
         dispatch(m.event, {});
       }

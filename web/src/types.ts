@@ -151,16 +151,29 @@ export interface Cluster {
   }[];
 }
 
-/** Workflows and schedules: read loosely, their API is newer than this page. */
+/** A workflow as `GET /workflows/:id` answers it: every step's state and the graph's edges. */
+export interface WorkflowStep {
+  id: string;
+  dependsOn: string[];
+  when: 'success' | 'failure' | 'always';
+  taskId: string | null;
+  state: string | null;
+  compensation: { taskId: string; state: string } | null;
+  hasCompensation: boolean;
+}
+
 export interface Workflow {
   id: string;
-  name?: string;
-  state?: string;
-  onFailure?: string;
-  createdAt?: string;
-  finishedAt?: string | null;
-  steps?: { id: string; dependsOn?: string[]; taskId?: string | null; state?: string }[];
-  [key: string]: unknown;
+  name: string;
+  state: string;
+  onFailure: string;
+  error: { message: string; stepId?: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  steps: WorkflowStep[];
+  edges: [string, string][];
+  counts: Record<string, number>;
 }
 
 export interface Schedule {

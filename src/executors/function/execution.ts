@@ -117,6 +117,7 @@ class FunctionTaskContext implements TaskContext {
   readonly workflowId: string | null;
   readonly stepId: string | null;
   readonly parents: Readonly<Record<string, unknown>>;
+  readonly shard: { readonly index: number; readonly total: number } | null;
 
   constructor(
     private readonly execution: FunctionExecution,
@@ -132,6 +133,7 @@ class FunctionTaskContext implements TaskContext {
     this.workflowId = input.workflowId;
     this.stepId = input.stepId;
     this.parents = input.parents;
+    this.shard = input.shard ?? null;
   }
 
   get signal(): AbortSignal {

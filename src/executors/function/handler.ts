@@ -12,6 +12,11 @@ export interface TaskContext<P = unknown> {
   /** Results of the workflow parents of this step, by step id. */
   readonly parents: Readonly<Record<string, unknown>>;
   /**
+   * Set on a child of a sharded task (`shards: N`): which of the N this is, so each handles its
+   * share (e.g. rows where `id % total === index`). A broadcast's copies are numbered the same way.
+   */
+  readonly shard: { readonly index: number; readonly total: number } | null;
+  /**
    * Aborted when the attempt is stopped: cancelled, timed out, revoked or the worker shutting
    * down. Its `reason` is a `TaskAbortedError`. Pass it to `fetch`, timers and the like.
    */

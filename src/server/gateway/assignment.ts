@@ -16,5 +16,7 @@ export function toAssignment(task: Task, parents: Record<string, unknown> = {}):
     workflowId: task.workflowId,
     stepId: task.stepId,
     parents,
+    shard: task.flow.shard ?? null,
+    trace: task.trace ?? null,
   };
 }

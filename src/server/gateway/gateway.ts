@@ -12,6 +12,7 @@ import {
 import type { ChangeEvent, ReportResult, Store, TaskChange } from '../../store/store.js';
 import type { ConnectionHandlers } from '../../worker/transport.js';
 import { toAssignment } from './assignment.js';
+import { ParentResults } from './parent-results.js';
 import { WorkerSession } from './session.js';
 
 export interface GatewayOptions {
@@ -45,8 +46,11 @@ export class WorkerGateway {
   private unsubscribe: (() => void) | null = null;
   private readonly random: () => number;
 
+  private readonly parents: ParentResults;
+
   constructor(private readonly opts: GatewayOptions) {
     this.random = opts.random ?? Math.random;
+    this.parents = new ParentResults(opts.store);
   }
 
   start(): void {
@@ -89,8 +93,21 @@ export class WorkerGateway {
       if (list) list.push(t);
       else byWorker.set(s, [t]);
     }
-    for (const [s, list] of byWorker) {
-      s.send({ type: 'assign', full: false, tasks: list.map((t) => toAssignment(t)) });
+    for (const [s, list] of byWorker) void this.sendAssign(s, list, false);
+  }
+
+  /** Send tasks to a worker, with their workflow parents' results where they have some. */
+  private async sendAssign(s: WorkerSession, list: Task[], full: boolean): Promise<void> {
+    if (!list.some(ParentResults.needed)) {
+      s.send({ type: 'assign', full, tasks: list.map((t) => toAssignment(t)) });
+      return;
+    }
+    try {
+      const parents = await Promise.all(list.map((t) => this.parents.of(t)));
+      s.send({ type: 'assign', full, tasks: list.map((t, i) => toAssignment(t, parents[i])) });
+    } catch (err) {
+      this.opts.logger.error({ err }, 'could not read the results of workflow parents');
+      s.send({ type: 'assign', full, tasks: list.map((t) => toAssignment(t)) });
     }
   }
 
@@ -165,6 +182,7 @@ export class WorkerGateway {
       labels: m.labels,
       taints: m.taints,
       capacity: m.capacity,
+      prefetch: m.prefetch,
       resources: m.resources,
       types: m.types,
       executors: m.executors,
@@ -205,7 +223,7 @@ export class WorkerGateway {
       heartbeatMs: this.opts.heartbeatMs,
       leaseMs: this.opts.leaseMs,
     });
-    s.send({ type: 'assign', full: true, tasks: keep.map((t) => toAssignment(t)) });
+    await this.sendAssign(s, keep, true);
     this.opts.logger.info(
       { workerId: id, name: m.name, capacity: m.capacity, resumed: keep.length, lost: gone.length },
       'worker registered',

@@ -55,7 +55,22 @@ export class PgContext {
     );
   }
 
+  /**
+   * A write transaction. One that Postgres aborts as a deadlock victim (or a serialization
+   * failure) is run again from the start, a few times: `fn` must only act through `tx`.
+   */
   async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(fn);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '40001')) throw err;
+      }
+    }
+  }
+
+  private async writeOnce<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     const events: ChangeEvent[] = [];
     const result = await this.transaction('BEGIN', async (client) => {
       const db = dbOf(client);
@@ -65,7 +80,14 @@ export class PgContext {
           const held = await db.rows(SQL.leaseCheck, [fence.name, fence.holder, fence.token]);
           if (held.length === 0) throw new LeaseLostError(fence.name);
         },
-        emit: (event) => events.push(event),
+        emit: (event) => {
+          // The task changes of one commit travel as one event, however many steps wrote them.
+          const first = events.find((e) => e.kind === 'tasks');
+          if (event.kind === 'tasks' && first?.kind === 'tasks')
+            first.changes.push(...event.changes);
+          else
+            events.push(event.kind === 'tasks' ? { ...event, changes: [...event.changes] } : event);
+        },
       };
       const value = await fn(tx);
       const payloads = this.payloads(events);

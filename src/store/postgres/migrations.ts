@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
+import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
 export interface Migration {
   version: number;
@@ -182,8 +183,31 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE schedule_id IS NOT NULL AND fire_at IS NOT NULL;
     `,
   },
-  // Version 3 belongs to schedules (added alongside); versions apply in number order.
+
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
+  { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "the submitter's trace context of each task",
+    sql: `ALTER TABLE tasks ADD COLUMN trace JSONB;`,
+  },
+  // Versions apply in number order; a gap is allowed.
+  {
+    version: 8,
+    name: 'worker prefetch; ready tasks read in index order',
+    // A queue table's statistics are nearly always stale (a burst of submits, then none ready):
+    // the planner then picks a bitmap scan and a sort, which reads every entry of the ready
+    // index, dead ones included, and never marks the dead ones. The function pins the ordered
+    // index scan, which stops after `n` rows and lets later scans skip the dead entries.
+    sql: `
+      ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;
+      CREATE FUNCTION chronoq_ready_tasks(n INTEGER) RETURNS SETOF tasks
+        LANGUAGE sql STABLE
+        SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off
+        AS $$ SELECT * FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id
+              LIMIT n $$;
+    `,
+  },
 ];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (

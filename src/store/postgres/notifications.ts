@@ -66,7 +66,7 @@ export function decodePayload(payload: string): { source: string; event: ChangeE
       return null;
     }
     const kind = (parsed.e as { kind?: unknown }).kind;
-    const kinds = ['tasks', 'workers', 'queues', 'logs', 'schedules'];
+    const kinds = ['tasks', 'workers', 'queues', 'logs', 'schedules', 'workflows'];
     if (typeof kind !== 'string' || !kinds.includes(kind)) return null;
     return { source: parsed.s, event: parsed.e };
   } catch {

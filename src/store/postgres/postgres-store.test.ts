@@ -3,6 +3,7 @@ import type { TaskChange } from '../store.js';
 import { openStore } from '../open.js';
 import { describeStoreConformance } from '../testing/conformance.js';
 import { lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
+import { createWorkflow, start, stepsOf } from '../testing/workflow-fixtures.js';
 import {
   postgresUrlFromEnv,
   startTestDatabase,
@@ -227,6 +228,42 @@ describe('postgres driver', () => {
       ]);
       expect(results.flat().every((r) => r.accepted)).toBe(true);
       for (const t of tasks) expect((await a.taskGet(t.id))!.state).toBe('running');
+    } finally {
+      await close();
+    }
+  });
+
+  it('advances a workflow once when two replicas end its steps at once', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const fence = await lead(a);
+      const width = 6;
+      const roots = Array.from({ length: width }, (_, i) => ({ id: `r${i}` }));
+      for (let round = 0; round < 5; round++) {
+        const id = await createWorkflow(a, [
+          ...roots,
+          { id: 'join', dependsOn: roots.map((r) => r.id) },
+        ]);
+        const steps = await stepsOf(a, id);
+        const running = await Promise.all(
+          roots.map((r) => start(a, fence, steps.get(r.id)!, T0 + 1)),
+        );
+        // Every root ends at once, half through each replica: the join sees all of them.
+        const results = await Promise.all(
+          running.map((t, i) =>
+            (i % 2 === 0 ? a : b).taskReport(
+              [{ kind: 'succeeded', taskId: t.id, attempt: t.attempt, result: i }],
+              T0 + 2,
+              () => 0.5,
+            ),
+          ),
+        );
+        expect(results.flat().every((r) => r.accepted)).toBe(true);
+        const join = (await stepsOf(b, id)).get('join')!;
+        expect(join.state).toBe('ready');
+        const events = await b.taskEvents(join.id);
+        expect(events.filter((e) => e.kind === 'unblock')).toHaveLength(1);
+      }
     } finally {
       await close();
     }

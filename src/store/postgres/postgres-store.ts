@@ -26,6 +26,8 @@ import type {
   TaskNote,
 } from '../store.js';
 import type { AuditEntry, AuditPage, StoredToken } from '../store.js';
+import type { FanOut, WorkflowCancelResult, WorkflowFilter, WorkflowListPage } from '../store.js';
+import type { Workflow } from '../../domain/workflow.js';
 import { Tokens } from './tokens.js';
 import { eventToRow } from './rows.js';
 import { SQL } from './sql.js';
@@ -303,6 +305,30 @@ export class PostgresStore implements Store {
   }
   scheduleRuns(scheduleId: string, opts: { limit: number; active?: boolean }): Promise<Task[]> {
     return this.schedules.runs(scheduleId, opts);
+  }
+
+  // -- Workflows and fan-out
+
+  workflowCreate(workflow: Workflow, steps: NewTask[], now: number): Promise<Task[]> {
+    return this.writes.flow.create(workflow, steps, now);
+  }
+  workflowGet(id: string): Promise<Workflow | null> {
+    return this.writes.flow.get(id);
+  }
+  workflowList(filter: WorkflowFilter): Promise<WorkflowListPage> {
+    return this.writes.flow.list(filter);
+  }
+  workflowTasks(id: string): Promise<Task[]> {
+    return this.writes.flow.tasks(id);
+  }
+  workflowCancel(id: string, now: number, actor: string | null): Promise<WorkflowCancelResult> {
+    return this.writes.flow.cancel(id, now, actor);
+  }
+  taskFanOut(fence: LeaderFence, fanOuts: FanOut[], now: number): Promise<Task[]> {
+    return this.writes.flow.fanOut(fence, fanOuts, now);
+  }
+  taskChildren(parentId: string): Promise<Task[]> {
+    return this.writes.flow.children(parentId);
   }
 
   // -- Leadership and replicas

@@ -7,10 +7,12 @@ import type {
   ExecutorSpec,
   ResourceRequest,
   RestartPolicy,
+  TraceContext,
   Taint,
   Task,
   TaskError,
   TaskEvent,
+  TaskFlow,
   TaskState,
   Toleration,
   Want,
@@ -43,6 +45,8 @@ export interface TaskRow {
   concurrency_key: string | null;
   executor: unknown;
   restart: string;
+  /** The submitter's trace context (migration 6). */
+  trace: TraceContext | null;
   selector: unknown;
   tolerations: unknown;
   resources: unknown;
@@ -65,6 +69,8 @@ export interface TaskRow {
   error: unknown;
   progress: number | null;
   version: number;
+  parent_id: string | null;
+  flow: unknown;
 }
 
 export function rowToTask(r: TaskRow): Task {
@@ -82,6 +88,7 @@ export function rowToTask(r: TaskRow): Task {
     concurrencyKey: r.concurrency_key,
     executor: r.executor as ExecutorSpec,
     restart: r.restart as RestartPolicy,
+    trace: r.trace ?? null,
     selector: r.selector as Record<string, string>,
     tolerations: r.tolerations as Toleration[],
     resources: r.resources as ResourceRequest,
@@ -90,6 +97,8 @@ export function rowToTask(r: TaskRow): Task {
     stepId: r.step_id,
     scheduleId: r.schedule_id,
     fireAt: r.fire_at,
+    parentId: r.parent_id,
+    flow: (r.flow ?? {}) as TaskFlow,
     state: r.state as TaskState,
     want: r.want as Want,
     attempt: r.attempt,
@@ -127,6 +136,7 @@ export function taskToRow(t: Task): TaskRow {
     concurrency_key: t.concurrencyKey,
     executor: t.executor,
     restart: t.restart,
+    trace: t.trace ?? null,
     selector: t.selector,
     tolerations: t.tolerations,
     resources: t.resources,
@@ -137,6 +147,8 @@ export function taskToRow(t: Task): TaskRow {
     step_id: t.stepId,
     schedule_id: t.scheduleId,
     fire_at: t.fireAt,
+    parent_id: t.parentId,
+    flow: t.flow,
     worker_id: t.workerId,
     assigned_at: null,
     created_at: t.createdAt,
@@ -305,6 +317,7 @@ export interface WorkerRow {
   labels: unknown;
   taints: unknown;
   capacity: number;
+  prefetch: number;
   resources: unknown;
   types: unknown;
   executors: unknown;
@@ -328,6 +341,7 @@ export function rowToWorker(r: WorkerRow): WorkerRecord {
     labels: r.labels as Record<string, string>,
     taints: r.taints as Taint[],
     capacity: r.capacity,
+    prefetch: r.prefetch,
     resources: r.resources as ResourceRequest,
     types: (r.types ?? null) as string[] | null,
     executors: r.executors as ExecutorKind[],
@@ -353,6 +367,7 @@ export function workerParams(w: WorkerRecord): unknown[] {
     JSON.stringify(w.labels),
     JSON.stringify(w.taints),
     w.capacity,
+    w.prefetch,
     JSON.stringify(w.resources),
     w.types === null ? null : JSON.stringify(w.types),
     JSON.stringify(w.executors),

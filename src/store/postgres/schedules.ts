@@ -52,7 +52,7 @@ const Q = {
     ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL AND fire_at IS NOT NULL
     DO NOTHING RETURNING id`,
   runs: (active: boolean) => `SELECT ${TASK_SELECT} FROM tasks WHERE schedule_id = $1
-    ${active ? `AND ${ACTIVE}` : ''} ORDER BY fire_at DESC, id DESC LIMIT $2`,
+    ${active ? `AND ${ACTIVE}` : ''} ORDER BY COALESCE(fire_at, created_at) DESC, id DESC LIMIT $2`,
 };
 
 /** The definition part of a schedule, as stored in the `def` column. */
@@ -118,10 +118,9 @@ export class Schedules {
   }
 
   async get(idOrName: string): Promise<Schedule | null> {
-    const [row] =
-      (await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName])).length > 0
-        ? await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName])
-        : await this.ctx.rows<ScheduleRow>(Q.byName, [idOrName]);
+    const row =
+      (await this.ctx.rows<ScheduleRow>(Q.byId, [idOrName]))[0] ??
+      (await this.ctx.rows<ScheduleRow>(Q.byName, [idOrName]))[0];
     return row ? rowToSchedule(row) : null;
   }
 

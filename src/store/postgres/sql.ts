@@ -10,7 +10,7 @@ export const TASK_SELECT = `id, queue, type, state, want, priority, run_at, due_
   attempt_base, max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor,
   selector, tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id,
   schedule_id, fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-  deadline_at, payload, result, error, progress, version, restart`;
+  deadline_at, payload, result, error, progress, version, restart, parent_id, flow, trace`;
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
@@ -63,8 +63,8 @@ export const SQL = {
 
   // -- Tasks: reads
   taskGet: `SELECT ${TASK_SELECT} FROM tasks WHERE id = $1`,
-  taskReadyBatch: `SELECT ${TASK_SELECT} FROM tasks WHERE state = 'ready'
-    ORDER BY priority DESC, due_at, id LIMIT $1`,
+  /** Through a function that pins the index scan (see migration 8). */
+  taskReadyBatch: `SELECT ${TASK_SELECT} FROM chronoq_ready_tasks($1)`,
   taskNextDue: `SELECT min(run_at) AS at FROM tasks WHERE state = 'pending'`,
   taskNextDeadline: `SELECT min(deadline_at) AS at FROM tasks
     WHERE deadline_at IS NOT NULL AND state = 'running'`,
@@ -72,10 +72,8 @@ export const SQL = {
     ORDER BY id`,
   taskResults: `SELECT id, result FROM tasks WHERE id = ANY($1::text[]) AND state = 'succeeded'`,
   taskCounts: `SELECT queue, state, count(*)::int AS n FROM tasks GROUP BY queue, state`,
-  taskTally: `SELECT worker_id, queue, concurrency_key, count(*)::int AS n,
-      COALESCE(sum(res_cpu), 0)::float8 AS cpu, COALESCE(sum(res_memory_mb), 0)::float8 AS memory_mb
-    FROM tasks WHERE ${ON_WORKER}
-    GROUP BY worker_id, queue, concurrency_key`,
+  taskHeld: `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
+    FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,
   /** Attempts assigned per queue since its window start ($1 queues, $2 window starts). */
   taskAssignedSince: `SELECT w.queue, count(t.id)::int AS n
     FROM unnest($1::text[], $2::bigint[]) AS w(queue, since)
@@ -140,12 +138,15 @@ export const SQL = {
 
   // -- Workers
   workerUpsert: `INSERT INTO workers (
-      id, name, replica_id, status, labels, taints, capacity, resources, types, executors,
-      queues, weight, cordoned, draining, load, version, started_at, heartbeat_at, expires_at
-    ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+      id, name, replica_id, status, labels, taints, capacity, prefetch, resources, types,
+      executors, queues, weight, cordoned, draining, load, version, started_at, heartbeat_at,
+      expires_at
+    ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+      $20)
     ON CONFLICT (id) DO UPDATE SET
       name = excluded.name, replica_id = excluded.replica_id, status = excluded.status,
       labels = excluded.labels, taints = excluded.taints, capacity = excluded.capacity,
+      prefetch = excluded.prefetch,
       resources = excluded.resources, types = excluded.types, executors = excluded.executors,
       queues = excluded.queues, weight = excluded.weight, cordoned = excluded.cordoned,
       draining = excluded.draining, load = excluded.load, version = excluded.version,

@@ -1,3 +1,5 @@
+import { sumHeld } from '../../domain/held.js';
+import { rowToHeld, type HeldRow } from '../common/held-row.js';
 import {
   ON_WORKER_STATES,
   type Attempt,
@@ -17,15 +19,6 @@ import {
 } from './rows.js';
 import { SQL } from './sql.js';
 import { listTasks } from './task-list.js';
-
-interface TallyRow {
-  worker_id: string | null;
-  queue: string;
-  concurrency_key: string | null;
-  n: number;
-  cpu: number;
-  memory_mb: number;
-}
 
 /** Every task read. None changes anything or emits an event. */
 export class TaskReads {
@@ -113,25 +106,8 @@ export class TaskReads {
 
   active(rateWindows: Map<string, number>): Promise<ActiveTally> {
     return this.ctx.read(async (db) => {
-      const tally: ActiveTally = {
-        byWorker: new Map(),
-        byQueue: new Map(),
-        byKey: new Map(),
-        startedByQueue: new Map(),
-      };
-      for (const r of await db.rows<TallyRow>(SQL.taskTally)) {
-        if (r.worker_id !== null) {
-          const w = tally.byWorker.get(r.worker_id) ?? { count: 0, cpu: 0, memoryMb: 0 };
-          w.count += r.n;
-          w.cpu += r.cpu;
-          w.memoryMb += r.memory_mb;
-          tally.byWorker.set(r.worker_id, w);
-        }
-        tally.byQueue.set(r.queue, (tally.byQueue.get(r.queue) ?? 0) + r.n);
-        if (r.concurrency_key !== null) {
-          tally.byKey.set(r.concurrency_key, (tally.byKey.get(r.concurrency_key) ?? 0) + r.n);
-        }
-      }
+      const held = (await db.rows<HeldRow>(SQL.taskHeld)).map(rowToHeld);
+      const startedByQueue = new Map<string, number>();
       if (rateWindows.size > 0) {
         const queues = [...rateWindows.keys()];
         const counts = await db.rows<{ queue: string; n: number }>(SQL.taskAssignedSince, [
@@ -140,9 +116,9 @@ export class TaskReads {
         ]);
         const byQueue = new Map(counts.map((r) => [r.queue, r.n]));
         // In the caller's order, as the SQLite driver fills it.
-        for (const q of queues) tally.startedByQueue.set(q, byQueue.get(q) ?? 0);
+        for (const q of queues) startedByQueue.set(q, byQueue.get(q) ?? 0);
       }
-      return tally;
+      return { held, ...sumHeld(held), startedByQueue };
     });
   }
 }

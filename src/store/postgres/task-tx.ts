@@ -35,6 +35,10 @@ export function load(row: TaskRow): Loaded {
  */
 export class TaskTx {
   readonly changes: TaskChange[] = [];
+  /** Every task written, in order: the flow (workflows, fan-out) works from these. */
+  readonly written: Task[] = [];
+  /** Workflows whose state changed. */
+  readonly workflows = new Set<string>();
   private readonly writes: TaskWrite[] = [];
   private readonly attempts = new Map<string, AttemptRow>();
   private readonly events: EventRow[] = [];
@@ -78,6 +82,7 @@ export class TaskTx {
     });
     this.dirty.delete(task.id);
     this.changes.push(toChange(task));
+    this.written.push(task);
   }
 
   event(e: Omit<TaskEvent, 'at'>): void {
@@ -92,6 +97,7 @@ export class TaskTx {
     }
     if (this.events.length > 0) await tx.rows(SQL.eventInsert, [JSON.stringify(this.events)]);
     if (this.changes.length > 0) tx.emit({ kind: 'tasks', changes: this.changes });
+    if (this.workflows.size > 0) tx.emit({ kind: 'workflows', ids: [...this.workflows] });
   }
 
   private endAttempt(

@@ -25,6 +25,7 @@ import { SQL } from './sql.js';
 import { buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
+import { Flows, lockFlowsOf } from './workflows.js';
 
 /** Most overdue attempts timed out per call; the scheduler calls again while some remain. */
 const EXPIRE_BATCH = 1000;
@@ -36,8 +37,12 @@ const EXPIRE_BATCH = 1000;
  */
 export class TaskWrites {
   private readonly updates = new TaskUpdates();
+  /** Workflows and fan-out, sharing this writer's batch updates. */
+  readonly flow: Flows;
 
-  constructor(private readonly ctx: PgContext) {}
+  constructor(private readonly ctx: PgContext) {
+    this.flow = new Flows(ctx, this.updates);
+  }
 
   /**
    * One statement inserts the batch; a (queue, idempotency key) already stored, or repeated in
@@ -68,7 +73,7 @@ export class TaskWrites {
         if (!existing) throw new Error(`task ${task.id} was neither inserted nor found`);
         return { task: existing, created: false };
       });
-      for (const { task, created } of results) {
+      for (const [i, { task, created }] of results.entries()) {
         if (!created) continue;
         tasks.event({
           taskId: task.id,
@@ -76,7 +81,7 @@ export class TaskWrites {
           attempt: 0,
           from: null,
           to: task.state,
-          actor: null,
+          actor: specs[i]!.submittedBy ?? null,
           detail: null,
         });
         tasks.changes.push(toChange(task));
@@ -91,6 +96,7 @@ export class TaskWrites {
 
   act(id: string, action: OperatorAction, now: number, actor: string | null): Promise<ActResult> {
     return this.ctx.write(async (tx) => {
+      await lockFlowsOf(tx, [id]);
       const [row] = await tx.rows<TaskRow>(SQL.taskForUpdate, [id]);
       if (!row) return notFound(id);
       const loaded = load(row);
@@ -111,6 +117,7 @@ export class TaskWrites {
         detail: { action, want: next.want },
       });
       await tasks.flush(tx);
+      await this.flow.advance(tx, tasks.written, now);
       return { ok: true, task: next };
     });
   }
@@ -189,6 +196,7 @@ export class TaskWrites {
     if (reports.length === 0) return Promise.resolve([]);
     return this.ctx.write(async (tx) => {
       const ids = [...new Set(reports.map((r) => r.taskId))];
+      await lockFlowsOf(tx, ids);
       const rows = await tx.rows<TaskRow>(SQL.tasksForUpdate, [ids]);
       const seen = new Map<string, Loaded & { current: Task; dirty: boolean }>();
       for (const row of rows) {
@@ -221,6 +229,7 @@ export class TaskWrites {
         if (entry?.dirty) tasks.write(entry, entry.current);
       }
       await tasks.flush(tx);
+      await this.flow.advance(tx, tasks.written, now);
       return results;
     });
   }
@@ -244,6 +253,7 @@ export class TaskWrites {
         changed.push(next);
       }
       await tasks.flush(tx);
+      await this.flow.advance(tx, tasks.written, now);
       return changed;
     });
   }

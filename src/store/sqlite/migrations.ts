@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
+import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
 export interface Migration {
   version: number;
@@ -180,8 +181,20 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE schedule_id IS NOT NULL AND fire_at IS NOT NULL;
     `,
   },
-  // Version 3 belongs to schedules (added alongside); versions apply in number order.
+
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
+  { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "the submitter's trace context of each task",
+    sql: `ALTER TABLE tasks ADD COLUMN trace TEXT;`,
+  },
+  // Versions apply in number order; a gap is allowed.
+  {
+    version: 8,
+    name: 'worker prefetch',
+    sql: `ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

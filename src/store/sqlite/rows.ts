@@ -6,9 +6,11 @@ import type {
   ExecutorSpec,
   ResourceRequest,
   RestartPolicy,
+  TraceContext,
   Task,
   TaskError,
   TaskEvent,
+  TaskFlow,
   TaskState,
   Toleration,
   Want,
@@ -51,6 +53,8 @@ export interface TaskRow {
   concurrency_key: string | null;
   executor: string;
   restart: string;
+  /** JSON of the submitter's trace context, or null (migration 6). */
+  trace: string | null;
   selector: string;
   tolerations: string;
   resources: string;
@@ -73,6 +77,8 @@ export interface TaskRow {
   error: string | null;
   progress: number | null;
   version: number;
+  parent_id: string | null;
+  flow: string;
 }
 
 /** Every column of `tasks`, in the order the raw-mode reads select them. */
@@ -94,6 +100,7 @@ export const TASK_COLUMNS = [
   'concurrency_key',
   'executor',
   'restart',
+  'trace',
   'selector',
   'tolerations',
   'resources',
@@ -116,6 +123,8 @@ export const TASK_COLUMNS = [
   'error',
   'progress',
   'version',
+  'parent_id',
+  'flow',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 // Compile-time check that TASK_COLUMNS names every column of TaskRow.
@@ -148,6 +157,7 @@ export function rowToTask(r: TaskRow): Task {
     concurrencyKey: r.concurrency_key,
     executor: req<ExecutorSpec>(r.executor),
     restart: r.restart as RestartPolicy,
+    trace: r.trace === null ? null : (JSON.parse(r.trace) as TraceContext),
     selector: req<Record<string, string>>(r.selector),
     tolerations: req<Toleration[]>(r.tolerations),
     resources: req<ResourceRequest>(r.resources),
@@ -156,6 +166,8 @@ export function rowToTask(r: TaskRow): Task {
     stepId: r.step_id,
     scheduleId: r.schedule_id,
     fireAt: r.fire_at,
+    parentId: r.parent_id,
+    flow: req<TaskFlow>(r.flow),
     state: r.state as TaskState,
     want: r.want as Want,
     attempt: r.attempt,
@@ -193,6 +205,7 @@ export function taskToInsertParams(t: Task): TaskRow {
     concurrency_key: t.concurrencyKey,
     executor: JSON.stringify(t.executor),
     restart: t.restart,
+    trace: t.trace ? JSON.stringify(t.trace) : null,
     selector: JSON.stringify(t.selector),
     tolerations: JSON.stringify(t.tolerations),
     resources: JSON.stringify(t.resources),
@@ -203,6 +216,8 @@ export function taskToInsertParams(t: Task): TaskRow {
     step_id: t.stepId,
     schedule_id: t.scheduleId,
     fire_at: t.fireAt,
+    parent_id: t.parentId,
+    flow: JSON.stringify(t.flow),
     worker_id: t.workerId,
     assigned_at: null,
     created_at: t.createdAt,
@@ -361,6 +376,7 @@ export interface WorkerRow {
   labels: string;
   taints: string;
   capacity: number;
+  prefetch: number;
   resources: string;
   types: string | null;
   executors: string;
@@ -384,6 +400,7 @@ export function rowToWorker(r: WorkerRow): WorkerRecord {
     labels: req<Record<string, string>>(r.labels),
     taints: req<Taint[]>(r.taints),
     capacity: r.capacity,
+    prefetch: r.prefetch,
     resources: req<ResourceRequest>(r.resources),
     types: fromJson<string[]>(r.types),
     executors: req<ExecutorKind[]>(r.executors),
@@ -408,6 +425,7 @@ export function workerToRow(w: WorkerRecord): WorkerRow {
     labels: JSON.stringify(w.labels),
     taints: JSON.stringify(w.taints),
     capacity: w.capacity,
+    prefetch: w.prefetch,
     resources: JSON.stringify(w.resources),
     types: toJson(w.types),
     executors: JSON.stringify(w.executors),

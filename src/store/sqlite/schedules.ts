@@ -230,7 +230,7 @@ export class Schedules {
       .prepare(
         `SELECT ${TASK_SELECT} FROM tasks WHERE schedule_id = ?
         ${opts.active ? `AND ${ACTIVE}` : ''}
-        ORDER BY fire_at DESC, id DESC LIMIT ?`,
+        ORDER BY COALESCE(fire_at, created_at) DESC, id DESC LIMIT ?`,
       )
       .all(scheduleId, opts.limit) as TaskRow[];
     return rows.map(rowToTask);

@@ -24,6 +24,8 @@ import type {
   TaskNote,
 } from '../store.js';
 import type { AuditEntry, AuditPage, StoredToken } from '../store.js';
+import type { FanOut, WorkflowCancelResult, WorkflowFilter, WorkflowListPage } from '../store.js';
+import type { Workflow } from '../../domain/workflow.js';
 import { Tokens } from './tokens.js';
 import { eventToRow } from './rows.js';
 import { ChangeFeed } from '../common/change-feed.js';
@@ -264,6 +266,34 @@ export class SqliteStore implements Store {
     opts: { limit: number; active?: boolean },
   ): Promise<Task[]> {
     return this.schedules.runs(scheduleId, opts);
+  }
+
+  // -- Workflows and fan-out
+
+  async workflowCreate(workflow: Workflow, steps: NewTask[], now: number): Promise<Task[]> {
+    return this.writes.flow.create(workflow, steps, now);
+  }
+  async workflowGet(id: string): Promise<Workflow | null> {
+    return this.writes.flow.get(id);
+  }
+  async workflowList(filter: WorkflowFilter): Promise<WorkflowListPage> {
+    return this.writes.flow.list(filter);
+  }
+  async workflowTasks(id: string): Promise<Task[]> {
+    return this.writes.flow.tasks(id);
+  }
+  async workflowCancel(
+    id: string,
+    now: number,
+    actor: string | null,
+  ): Promise<WorkflowCancelResult> {
+    return this.writes.flow.cancel(id, now, actor);
+  }
+  async taskFanOut(fence: LeaderFence, fanOuts: FanOut[], now: number): Promise<Task[]> {
+    return this.writes.flow.fanOut(fence, fanOuts, now);
+  }
+  async taskChildren(parentId: string): Promise<Task[]> {
+    return this.writes.flow.children(parentId);
   }
 
   // -- Leadership and replicas

@@ -1,3 +1,4 @@
+import type { HeldRow } from '../common/held-row.js';
 import type { Database, RunResult } from 'better-sqlite3';
 import type {
   AttemptRow,
@@ -12,15 +13,6 @@ import { rawToTaskRow, TASK_COLUMNS, type TaskRow } from './rows.js';
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
-
-export interface TallyRow {
-  worker_id: string | null;
-  queue: string;
-  concurrency_key: string | null;
-  n: number;
-  cpu: number;
-  memory_mb: number;
-}
 
 type Args<P> = P extends unknown[] ? P : [P];
 
@@ -66,14 +58,14 @@ export function prepareStatements(db: Database) {
         max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor, selector,
         tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id, schedule_id,
         fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-        deadline_at, payload, result, error, progress, version, restart
+        deadline_at, payload, result, error, progress, version, restart, parent_id, flow, trace
       ) VALUES (
         @id, @queue, @type, @state, @want, @priority, @run_at, @due_at, @attempt, @attempt_base,
         @max_attempts, @backoff, @timeout_ms, @idempotency_key, @concurrency_key, @executor,
         @selector, @tolerations, @resources, @res_cpu, @res_memory_mb, @labels, @workflow_id,
         @step_id, @schedule_id, @fire_at, @worker_id, @assigned_at, @created_at, @updated_at,
         @started_at, @finished_at, @deadline_at, @payload, @result, @error, @progress, @version,
-        @restart
+        @restart, @parent_id, @flow, @trace
       )`),
     /** Due pending tasks, oldest first, to ready (or paused when a pause is wanted). */
     taskPromoteDue: p<[{ now: number; limit: number }], ChangeRow>(`UPDATE tasks SET
@@ -118,11 +110,9 @@ export function prepareStatements(db: Database) {
     taskCounts: p<[], { queue: string; state: string; n: number }>(
       `SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state`,
     ),
-    taskTally: p<[], TallyRow>(
-      `SELECT worker_id, queue, concurrency_key, count(*) AS n,
-              total(res_cpu) AS cpu, total(res_memory_mb) AS memory_mb
-       FROM tasks WHERE ${ON_WORKER}
-       GROUP BY worker_id, queue, concurrency_key`,
+    taskHeld: p<[], HeldRow>(
+      `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
+       FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,
     ),
     taskAssignedSince: p<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM tasks WHERE queue = ? AND assigned_at >= ?`,
@@ -162,15 +152,17 @@ export function prepareStatements(db: Database) {
 
     // -- Workers
     workerUpsert: p<WorkerRow>(`INSERT INTO workers (
-        id, name, replica_id, status, labels, taints, capacity, resources, types, executors,
-        queues, weight, cordoned, draining, load, version, started_at, heartbeat_at, expires_at
+        id, name, replica_id, status, labels, taints, capacity, prefetch, resources, types,
+        executors, queues, weight, cordoned, draining, load, version, started_at, heartbeat_at,
+        expires_at
       ) VALUES (
-        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @resources, @types,
-        @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
+        @id, @name, @replica_id, @status, @labels, @taints, @capacity, @prefetch, @resources,
+        @types, @executors, @queues, @weight, @cordoned, @draining, @load, @version, @started_at,
         @heartbeat_at, @expires_at
       ) ON CONFLICT (id) DO UPDATE SET
         name = excluded.name, replica_id = excluded.replica_id, status = excluded.status,
         labels = excluded.labels, taints = excluded.taints, capacity = excluded.capacity,
+        prefetch = excluded.prefetch,
         resources = excluded.resources, types = excluded.types, executors = excluded.executors,
         queues = excluded.queues, weight = excluded.weight, cordoned = excluded.cordoned,
         draining = excluded.draining, load = excluded.load, version = excluded.version,

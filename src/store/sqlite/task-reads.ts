@@ -1,3 +1,5 @@
+import { sumHeld } from '../../domain/held.js';
+import { rowToHeld } from '../common/held-row.js';
 import {
   ON_WORKER_STATES,
   type Attempt,
@@ -100,29 +102,12 @@ export class TaskReads {
   active(rateWindows: Map<string, number>): ActiveTally {
     const { s } = this.ctx;
     return this.ctx.read(() => {
-      const tally: ActiveTally = {
-        byWorker: new Map(),
-        byQueue: new Map(),
-        byKey: new Map(),
-        startedByQueue: new Map(),
-      };
-      for (const r of s.taskTally.all()) {
-        if (r.worker_id !== null) {
-          const w = tally.byWorker.get(r.worker_id) ?? { count: 0, cpu: 0, memoryMb: 0 };
-          w.count += r.n;
-          w.cpu += r.cpu;
-          w.memoryMb += r.memory_mb;
-          tally.byWorker.set(r.worker_id, w);
-        }
-        tally.byQueue.set(r.queue, (tally.byQueue.get(r.queue) ?? 0) + r.n);
-        if (r.concurrency_key !== null) {
-          tally.byKey.set(r.concurrency_key, (tally.byKey.get(r.concurrency_key) ?? 0) + r.n);
-        }
-      }
+      const held = s.taskHeld.all().map(rowToHeld);
+      const startedByQueue = new Map<string, number>();
       for (const [queue, since] of rateWindows) {
-        tally.startedByQueue.set(queue, s.taskAssignedSince.get(queue, since)?.n ?? 0);
+        startedByQueue.set(queue, s.taskAssignedSince.get(queue, since)?.n ?? 0);
       }
-      return tally;
+      return { held, ...sumHeld(held), startedByQueue };
     });
   }
 }

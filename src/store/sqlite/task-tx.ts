@@ -24,6 +24,10 @@ export function load(row: TaskRow | undefined): Loaded | null {
  */
 export class TaskTx {
   readonly changes: TaskChange[] = [];
+  /** Every task written, in order: the flow (workflows, fan-out) works from these. */
+  readonly written: Task[] = [];
+  /** Workflows whose state changed. */
+  readonly workflows = new Set<string>();
   /** Fields changed but not yet written, per task. */
   private readonly dirty = new Map<string, Set<PatchField>>();
 
@@ -60,6 +64,7 @@ export class TaskTx {
     this.updates.write(task, this.dirty.get(task.id) ?? new Set(), assignedAt);
     this.dirty.delete(task.id);
     this.changes.push(toChange(task));
+    this.written.push(task);
   }
 
   event(e: Omit<TaskEvent, 'at'>): void {

@@ -17,6 +17,7 @@ import { changeRowToChange, taskToInsertParams, toChange, type TaskRow } from '.
 import { buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
+import { Flows } from './workflows.js';
 
 /** Most overdue attempts timed out per call; the scheduler calls again while some remain. */
 const EXPIRE_BATCH = 1000;
@@ -30,8 +31,16 @@ export class TaskWrites {
   private readonly knownQueues = new Set<string>();
   private readonly updates: TaskUpdates;
 
+  private readonly flows: Flows;
+
   constructor(private readonly ctx: SqliteContext) {
     this.updates = new TaskUpdates(ctx.db);
+    this.flows = new Flows(ctx, this.updates);
+  }
+
+  /** Workflows and fan-out, sharing this writer's statements. */
+  get flow(): Flows {
+    return this.flows;
   }
 
   insert(specs: NewTask[], now: number): InsertResult[] {
@@ -57,7 +66,7 @@ export class TaskWrites {
           attempt: 0,
           from: null,
           to: task.state,
-          actor: null,
+          actor: spec.submittedBy ?? null,
           detail: null,
         });
         tx.changes.push(toChange(task));
@@ -100,6 +109,7 @@ export class TaskWrites {
         actor,
         detail: { action, want: next.want },
       });
+      this.flows.advance(tx);
       return { result: { ok: true, task: next } as const, tx };
     });
     this.emitTasks(tx);
@@ -195,6 +205,7 @@ export class TaskWrites {
         results.push({ taskId: r.taskId, attempt: r.attempt, accepted: true, task: entry.task });
       }
       for (const entry of seen.values()) if (entry.dirty) tx.write(entry.task);
+      this.flows.advance(tx);
       return { results, tx };
     });
     this.emitTasks(tx);
@@ -220,6 +231,7 @@ export class TaskWrites {
         tx.write(next);
         changed.push(next);
       }
+      this.flows.advance(tx);
       return { changed, tx };
     });
     this.emitTasks(tx);
@@ -228,6 +240,7 @@ export class TaskWrites {
 
   private emitTasks(tx: TaskTx): void {
     if (tx.changes.length > 0) this.ctx.emit({ kind: 'tasks', changes: tx.changes });
+    if (tx.workflows.size > 0) this.ctx.emit({ kind: 'workflows', ids: [...tx.workflows] });
   }
 }
 

@@ -68,6 +68,7 @@ export function describeWorkers(h: Harness): void {
         queues: ['default'],
         weight: 2.5,
         cordoned: true,
+        prefetch: 7,
       });
       await store.workerUpsert(w);
       expect(await store.workerGet('w1')).toEqual({ ...w, status: 'live' });
@@ -76,6 +77,7 @@ export function describeWorkers(h: Harness): void {
       expect(await store.workerGet('w1')).toMatchObject({
         name: 'renamed',
         capacity: 8,
+        prefetch: 0,
         cordoned: false,
       });
       await store.workerUpsert(newWorker({ id: 'w0' }));

@@ -274,6 +274,12 @@ export function describeAssign(h: Harness): void {
         ]),
       );
       expect(tally.byKey).toEqual(new Map([['k', 2]]));
+      expect(
+        tally.held
+          .map((t) => `${t.workerId}:${t.queue}:${t.concurrencyKey}:${t.cpu}:${t.memoryMb}`)
+          .sort(),
+      ).toEqual(['w1:default:k:1:256', 'w1:q2:null:0.5:0', 'w2:default:k:0:0']);
+      expect(tally.held.every((t) => t.attempt === 1)).toBe(true);
       // default: assigned at T0+200 and T0+300 (the finished one counts: it started).
       expect(tally.startedByQueue).toEqual(
         new Map([

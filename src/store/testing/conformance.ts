@@ -21,7 +21,10 @@ import {
   describeReading,
   describeSubmission,
 } from './conformance-tasks.js';
+import { describeSchedules } from './conformance-schedules.js';
 import { describeTokens } from './conformance-tokens.js';
+import { describeFanOut } from './conformance-fanout.js';
+import { describeWorkflows } from './conformance-workflows.js';
 import { insertOne, useStore } from './harness.js';
 
 /**
@@ -62,5 +65,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeReplicas(h);
     describeChangeFeed(h);
     describeTokens(h);
+    describeSchedules(h);
+    describeWorkflows(h);
+    describeFanOut(h);
   });
 }

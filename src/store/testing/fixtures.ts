@@ -29,6 +29,8 @@ export function newTask(overrides: Partial<NewTask> = {}): NewTask {
     stepId: null,
     scheduleId: null,
     fireAt: null,
+    parentId: null,
+    flow: {},
     blocked: false,
     ...overrides,
   };
@@ -44,6 +46,7 @@ export function newWorker(overrides: Partial<WorkerRecord> = {}): WorkerRecord {
     labels: {},
     taints: [],
     capacity: 4,
+    prefetch: 0,
     resources: {},
     types: null,
     executors: ['function'],

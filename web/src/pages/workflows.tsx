@@ -1,14 +1,7 @@
 import { useState } from 'react';
 import { api, qs } from '../api';
-import {
-  ActionButton,
-  Card,
-  Empty,
-  ErrorBanner,
-  Json,
-  PageHeader,
-  StateBadge,
-} from '../components/ui';
+import { DagGraph } from '../components/dag';
+import { ActionButton, Card, Empty, ErrorBanner, PageHeader, StateBadge } from '../components/ui';
 import { ago, shortId, time } from '../format';
 import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
@@ -18,29 +11,23 @@ import { TaskTable } from './task-table';
 
 const ACTIVE = new Set(['running', 'compensating']);
 
-/** `{workflows: [...]}` or a bare list: read whichever the server answers. */
-function listOf(body: unknown): { workflows: Workflow[]; nextCursor: string | null } {
-  if (Array.isArray(body)) return { workflows: body as Workflow[], nextCursor: null };
-  const b = (body ?? {}) as { workflows?: Workflow[]; nextCursor?: string | null };
-  return { workflows: b.workflows ?? [], nextCursor: b.nextCursor ?? null };
-}
-
 export function Workflows() {
   const now = useNow(5000);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const list = useResource(
     `workflows:${cursor ?? ''}`,
-    async (signal) =>
-      listOf(
-        await api<unknown>('GET', `/workflows${qs({ limit: 50, cursor })}`, undefined, { signal }),
+    (signal) =>
+      api<{ workflows: Workflow[]; nextCursor: string | null }>(
+        'GET',
+        `/workflows${qs({ limit: 50, cursor })}`,
+        undefined,
+        { signal },
       ),
     5000,
   );
   const reload = useDebounced(list.reload, 500);
-  useLive('tasks', (changes) => {
-    if (changes.length > 0) reload();
-  });
+  useLive('workflows', reload);
   const [error, setError] = useState<string | null>(null);
   const wfs = list.data?.workflows ?? [];
   return (
@@ -59,7 +46,7 @@ export function Workflows() {
                 <th>id</th>
                 <th>name</th>
                 <th>state</th>
-                <th className="num">steps</th>
+                <th className="num">done</th>
                 <th>on failure</th>
                 <th>created</th>
                 <th />
@@ -73,16 +60,20 @@ export function Workflows() {
                       {shortId(w.id)}
                     </Link>
                   </td>
-                  <td>{w.name ?? '—'}</td>
-                  <td>{w.state ? <StateBadge state={w.state} /> : '—'}</td>
-                  <td className="num">{w.steps?.length ?? '—'}</td>
-                  <td>{w.onFailure ?? '—'}</td>
+                  <td>{w.name}</td>
+                  <td>
+                    <StateBadge state={w.state} />
+                  </td>
+                  <td className="num">
+                    {w.counts.succeeded ?? 0}/{w.steps.length}
+                  </td>
+                  <td>{w.onFailure}</td>
                   <td title={time(w.createdAt)}>{ago(w.createdAt, now)}</td>
                   <td className="right">
                     <ActionButton
                       label="Cancel"
                       tone="danger"
-                      disabled={!w.state || !ACTIVE.has(w.state)}
+                      disabled={!ACTIVE.has(w.state)}
                       run={() => api('POST', `/workflows/${encodeURIComponent(w.id)}/cancel`)}
                       onDone={list.reload}
                       onError={setError}
@@ -131,9 +122,17 @@ export function WorkflowDetail(props: { id: string }) {
     wf.reload();
     tasks.reload();
   }, 300);
-  useLive('tasks', reload);
   const [error, setError] = useState<string | null>(null);
   const w = wf.data;
+  const stepTaskIds = new Set(
+    (w?.steps ?? []).flatMap((s) => [s.taskId, s.compensation?.taskId ?? null]),
+  );
+  useLive('workflows', (d) => {
+    if (d.ids.includes(id)) reload();
+  });
+  useLive('tasks', (changes) => {
+    if (changes.some((c) => stepTaskIds.has(c.id))) reload();
+  });
   return (
     <div className="page" data-testid="page-workflow">
       <PageHeader title={w?.name ?? 'Workflow'} sub={<span className="mono">{id}</span>}>
@@ -141,7 +140,8 @@ export function WorkflowDetail(props: { id: string }) {
           <ActionButton
             label="Cancel"
             tone="danger"
-            disabled={!w.state || !ACTIVE.has(w.state)}
+            disabled={!ACTIVE.has(w.state)}
+            testid="workflow-cancel"
             run={() => api('POST', `/workflows/${encodeURIComponent(id)}/cancel`)}
             onDone={reload}
             onError={setError}
@@ -150,24 +150,56 @@ export function WorkflowDetail(props: { id: string }) {
       </PageHeader>
       <ErrorBanner error={error ?? wf.error} onClose={() => setError(null)} />
       {w ? (
-        <div className="grid-2">
-          <Card title="Steps">
-            {w.steps && w.steps.length > 0 ? (
+        <>
+          <Card
+            title={
+              <span>
+                Graph · <StateBadge state={w.state} /> · on failure {w.onFailure}
+              </span>
+            }
+          >
+            {w.error ? <div className="muted">{w.error.message}</div> : null}
+            <DagGraph
+              nodes={w.steps.map((s) => ({
+                id: s.id,
+                dependsOn: s.dependsOn,
+                state: s.state,
+                taskId: s.taskId,
+                note: s.compensation ? `undo ${s.compensation.state}` : null,
+              }))}
+            />
+          </Card>
+          <div className="grid-2">
+            <Card title="Steps">
               <table className="table compact">
                 <thead>
                   <tr>
                     <th>step</th>
                     <th>after</th>
+                    <th>when</th>
                     <th>state</th>
+                    <th>compensation</th>
                     <th>task</th>
                   </tr>
                 </thead>
                 <tbody>
                   {w.steps.map((s) => (
-                    <tr key={s.id}>
+                    <tr key={s.id} data-testid="workflow-step">
                       <td className="mono">{s.id}</td>
-                      <td className="mono">{s.dependsOn?.join(', ') || '—'}</td>
+                      <td className="mono">{s.dependsOn.join(', ') || '—'}</td>
+                      <td>{s.when}</td>
                       <td>{s.state ? <StateBadge state={s.state} /> : '—'}</td>
+                      <td>
+                        {s.compensation ? (
+                          <Link to={`/tasks/${encodeURIComponent(s.compensation.taskId)}`}>
+                            <StateBadge state={s.compensation.state} />
+                          </Link>
+                        ) : s.hasCompensation ? (
+                          'defined'
+                        ) : (
+                          '—'
+                        )}
+                      </td>
                       <td className="mono">
                         {s.taskId ? (
                           <Link to={`/tasks/${encodeURIComponent(s.taskId)}`}>
@@ -181,18 +213,16 @@ export function WorkflowDetail(props: { id: string }) {
                   ))}
                 </tbody>
               </table>
-            ) : (
-              <Json value={w} max={400} />
-            )}
-          </Card>
-          <Card title="Tasks">
-            {tasks.data && tasks.data.tasks.length > 0 ? (
-              <TaskTable tasks={tasks.data.tasks} now={now} />
-            ) : (
-              <div className="muted">No task yet.</div>
-            )}
-          </Card>
-        </div>
+            </Card>
+            <Card title="Tasks">
+              {tasks.data && tasks.data.tasks.length > 0 ? (
+                <TaskTable tasks={tasks.data.tasks} now={now} />
+              ) : (
+                <div className="muted">No task yet.</div>
+              )}
+            </Card>
+          </div>
+        </>
       ) : null}
     </div>
   );

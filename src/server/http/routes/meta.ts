@@ -48,7 +48,9 @@ export function metaRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const stream = openEventStream(req, reply);
     const unsubscribe = store.subscribe((e) => {
       if (e.kind === 'tasks') stream.send('tasks', e.changes);
-      else stream.send(e.kind, e.kind === 'logs' ? { taskIds: e.taskIds } : {});
+      else if (e.kind === 'logs') stream.send('logs', { taskIds: e.taskIds });
+      else if (e.kind === 'workflows') stream.send('workflows', { ids: e.ids });
+      else stream.send(e.kind, {});
     });
     stream.onClose(unsubscribe);
   });
