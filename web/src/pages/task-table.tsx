@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { StateBadge, Labels } from '../components/ui';
-import { ago, shortId, time } from '../format';
+import { ago, percent, shortId, time } from '../format';
 import { Link } from '../router';
 import type { Task } from '../types';
 
@@ -70,8 +70,8 @@ export function TaskTable(props: {
             <td className="nowrap">{t.queue}</td>
             <td className="nowrap">
               <StateBadge state={t.state} want={t.want} />
-              {t.progress !== null && t.state === 'running' ? (
-                <span className="muted small"> {Math.round(t.progress)}%</span>
+              {percent(t.progress) !== null && t.state === 'running' ? (
+                <span className="muted small"> {Math.round(percent(t.progress)!)}%</span>
               ) : null}
             </td>
             <td className="num">

@@ -67,8 +67,11 @@ export function Workers() {
                     <div className="strong ellipsis" title={w.id}>
                       {w.name}
                     </div>
-                    <div className="muted small mono">
-                      replica {w.replicaId} · up {ago(w.startedAt, now).replace(' ago', '')}
+                    <div
+                      className="muted small ellipsis"
+                      title={`id ${w.id} · replica ${w.replicaId}`}
+                    >
+                      via {w.replicaId} · up {ago(w.startedAt, now).replace(' ago', '')}
                     </div>
                   </td>
                   <td>
@@ -76,8 +79,17 @@ export function Workers() {
                       {s.text}
                     </span>
                   </td>
-                  <td className="load-col">
-                    <Meter value={w.load} max={w.capacity} />
+                  <td className="load-col" data-testid="worker-load">
+                    <Meter
+                      value={w.load}
+                      max={w.capacity}
+                      label={`${w.load} / ${w.capacity} slots`}
+                    />
+                    {w.prefetch ? (
+                      <div className="muted small" data-testid="worker-prefetch">
+                        + prefetches up to {w.prefetch}
+                      </div>
+                    ) : null}
                   </td>
                   <td
                     className={`nowrap ${w.status === 'live' && beat > 10_000 ? 'warn-text' : ''}`}
@@ -110,7 +122,7 @@ export function Workers() {
                     </div>
                   </td>
                   <td className="nowrap right">
-                    {w.cordoned || w.draining ? (
+                    {w.cordoned ? (
                       <ActionButton
                         label="Uncordon"
                         run={act(w, 'uncordon')}
@@ -132,6 +144,7 @@ export function Workers() {
                       run={act(w, 'drain')}
                       onError={setError}
                       disabled={w.status !== 'live' || w.draining}
+                      title="Stop new placements and let its running tasks finish"
                       tone="danger"
                       testid="drain"
                     />
