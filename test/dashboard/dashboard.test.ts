@@ -381,14 +381,14 @@ describe('the dashboard: every page with realistic data, at laptop sizes', () =>
     const { ids } = data;
     // Each page, and what shows that its data is there.
     const pages: [name: string, path: string, ready: string][] = [
-      ['overview', '/', '[data-testid="chart-throughput"]'],
+      ['overview', '/', '[data-testid="chart-depth"]'],
       ['tasks', '/tasks', `tr[data-task-id="${ids.report}"]`],
       ['tasks-filtered', '/tasks?state=running&queue=reports', `tr[data-task-id="${ids.report}"]`],
       ['task-running', `/tasks/${ids.report}`, '[data-testid="logs"] .log'],
       ['task-paused', `/tasks/${ids.paused}`, '[data-testid="task-state"][data-state="paused"]'],
       ['task-failed', `/tasks/${ids.dead1}`, '[data-testid="task-error"]'],
       ['dead-letters', '/dead-letters', `tr[data-task-id="${ids.dead0}"]`],
-      ['workers', '/workers', 'tr[data-worker-id="us-batch-1"] [data-testid="worker-prefetch"]'],
+      ['workers', '/workers', 'tr[data-worker-id="us-batch-1"] >> text=2 of 2 prefetched'],
       ['queues', '/queues', 'tr[data-queue="billing"] [data-testid="queue-paused"]'],
       ['workflows', '/workflows', `a[href="/workflows/${ids.wfSaga}"]`],
       [

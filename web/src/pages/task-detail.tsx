@@ -10,7 +10,7 @@ import {
   PageHeader,
   StateBadge,
 } from '../components/ui';
-import { ago, between, duration, percent, plural, time } from '../format';
+import { ago, between, clock, duration, percent, plural, time } from '../format';
 import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
@@ -97,8 +97,13 @@ function LogTail(props: { id: string; attempt: number; terminal: boolean }) {
         ) : (
           lines.map((l) => (
             <div key={l.seq} className={`log log-${l.stream}`}>
-              <span className="log-meta" title={time(l.at)}>
-                #{l.attempt} {l.stream}
+              <span
+                className="log-meta"
+                title={`attempt ${l.attempt} · ${l.stream} · ${time(l.at)}`}
+              >
+                {props.attempt > 1 ? `#${l.attempt} ` : ''}
+                {clock(Date.parse(l.at))}
+                {l.stream === 'log' ? '' : ` ${l.stream}`}
               </span>
               <span className="log-line">{l.line}</span>
             </div>
@@ -307,7 +312,7 @@ export function TaskDetail(props: { id: string }) {
         </div>
         <div className="stat">
           <div className="stat-value" data-testid="task-progress">
-            {pct === null ? '—' : `${Math.round(pct)}%`}
+            {pct === null ? '—' : `${pct < 10 && pct > 0 ? pct.toFixed(1) : Math.round(pct)}%`}
           </div>
           <div className="stat-label">progress</div>
           {pct !== null ? (

@@ -167,7 +167,15 @@ export function WorkflowDetail(props: { id: string }) {
   });
   return (
     <div className="page" data-testid="page-workflow">
-      <PageHeader title={w?.name ?? 'Workflow'} sub={<span className="mono">{id}</span>}>
+      <PageHeader
+        title={w?.name ?? 'Workflow'}
+        sub={
+          <>
+            <Link to="/workflows">Workflows</Link> · <span className="mono">{id}</span>
+            {w ? <> · created {ago(w.createdAt, now)}</> : null}
+          </>
+        }
+      >
         {w ? (
           <ActionButton
             label="Cancel"
