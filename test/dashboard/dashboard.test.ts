@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/index.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { call, waitTask } from '../helpers/http.js';
+import { call, waitTask, watchChanges } from '../helpers/http.js';
 import {
   ARTIFACTS,
   collectErrors,
@@ -37,7 +37,7 @@ afterAll(async () => {
   await server?.shutdown({ graceMs: 0 });
 });
 
-async function open(path: string): Promise<Page> {
+async function open(path: string, base = server.url): Promise<Page> {
   context = await browser.newContext({
     viewport: { width: 1366, height: 768 },
     timezoneId: 'UTC',
@@ -45,7 +45,7 @@ async function open(path: string): Promise<Page> {
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   errors = collectErrors(page);
-  await page.goto(server.url + path);
+  await page.goto(base + path);
   await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
   return page;
 }
@@ -426,5 +426,36 @@ describe('the dashboard: every page with realistic data, at laptop sizes', () =>
       expect(errors, `console errors at ${width}×${height}`).toEqual([]);
     }
     expect(found).toEqual([]);
+  });
+
+  it('drains a worker, and retries every dead letter at once', async () => {
+    await open('/workers', busy.url);
+    const spare = page.locator('tr[data-worker-id="eu-spare-3"]');
+    await spare.getByTestId('drain').click();
+    await spare.getByTestId('worker-status').filter({ hasText: 'draining' }).waitFor();
+    expect(await spare.getByTestId('drain').isDisabled()).toBe(true);
+    const w = (await call(busy.url, 'GET', '/api/v1/workers')).body.workers.find(
+      (x: { id: string }) => x.id === 'eu-spare-3',
+    );
+    expect(w).toMatchObject({ draining: true, cordoned: true });
+    await context.close();
+
+    const dead = (await call(busy.url, 'GET', '/api/v1/tasks?state=failed')).body.tasks as {
+      id: string;
+      attempt: number;
+    }[];
+    expect(dead.length).toBeGreaterThanOrEqual(4);
+    await open('/dead-letters', busy.url);
+    await page.locator(`tr[data-task-id="${data.ids.dead0}"]`).waitFor();
+    const watch = await watchChanges(busy.url);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('retry-all').click();
+    await page
+      .getByTestId('retry-all-result')
+      .filter({ hasText: `Retried ${dead.length} of ${dead.length}.` })
+      .waitFor();
+    // Each runs again on a fresh attempt.
+    for (const t of dead) await watch.until((c) => c.id === t.id && c.attempt > t.attempt);
+    watch.close();
   });
 });
