@@ -351,11 +351,35 @@ describe('the dashboard with an admin token', () => {
     // A reload keeps the session.
     await page.reload();
     await page.getByTestId('page-tasks').waitFor();
+
+    // A server with nothing yet (and no worker): every page says so, and what to do.
+    const found: string[] = [];
+    for (const [name, path, text] of [
+      ['tasks', '/tasks', 'No tasks yet'],
+      ['dead-letters', '/dead-letters', 'No dead letters'],
+      ['workers', '/workers', 'No workers'],
+      ['queues', '/queues', 'No queues yet'],
+      ['workflows', '/workflows', 'No workflows yet'],
+      ['schedules', '/schedules', 'No schedules yet'],
+      ['overview', '/', 'No live workers'],
+      ['task', '/tasks/nope', 'Task not found'],
+      ['schedule', '/schedules/nope', 'Schedule not found'],
+    ] as const) {
+      await page.goto(locked.url + path);
+      await page.getByText(text, { exact: true }).waitFor();
+      for (const o of await overflowing(page)) found.push(`${name}: ${o}`);
+      await shot(`empty-${name}`);
+    }
+    expect(found).toEqual([]);
     await page.getByTestId('logout').click();
     await page.getByTestId('login').waitFor();
     expect(await page.evaluate(() => localStorage.getItem('chronoq.token'))).toBeNull();
     // The only errors are the browser's notes on the refused (401) calls.
-    errors = all.filter((e) => !/status of 401/.test(e));
+    // (and the 404s of the two pages of things that do not exist).
+    errors = all.filter(
+      (e) =>
+        !/status of 401/.test(e) && !/status of 404.*\/api\/v1\/(tasks|schedules)\/nope/.test(e),
+    );
   });
 });
 
