@@ -51,6 +51,14 @@ export function percent(progress: number | null | undefined): number | null {
   return Math.max(0, Math.min(100, p));
 }
 
+/** `0.4%`, `12%`, or null without progress. */
+export function percentText(progress: number | null | undefined): string | null {
+  const p = percent(progress);
+  if (p === null) return null;
+  if (p > 0 && p < 0.1) return '<0.1%';
+  return `${p > 0 && p < 10 ? p.toFixed(1) : Math.round(p)}%`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }

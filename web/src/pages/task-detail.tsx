@@ -10,7 +10,7 @@ import {
   PageHeader,
   StateBadge,
 } from '../components/ui';
-import { ago, between, clock, duration, percent, plural, time } from '../format';
+import { ago, between, clock, duration, percent, percentText, plural, time } from '../format';
 import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
@@ -300,7 +300,9 @@ export function TaskDetail(props: { id: string }) {
             <StateBadge state={t.state} want={t.want} />
           </div>
           <div className="stat-label">
-            {terminal || t.want === 'run' ? 'state' : `state · wants ${t.want}`}
+            {terminal || t.want === 'run' || (t.want === 'pause' && t.state === 'paused')
+              ? 'state'
+              : `state · wants ${t.want}`}
           </div>
         </div>
         <div className="stat">
@@ -312,7 +314,7 @@ export function TaskDetail(props: { id: string }) {
         </div>
         <div className="stat">
           <div className="stat-value" data-testid="task-progress">
-            {pct === null ? '—' : `${pct < 10 && pct > 0 ? pct.toFixed(1) : Math.round(pct)}%`}
+            {percentText(t.progress) ?? '—'}
           </div>
           <div className="stat-label">progress</div>
           {pct !== null ? (
@@ -324,7 +326,13 @@ export function TaskDetail(props: { id: string }) {
         <div className="stat">
           <div className="stat-value small-value">{between(t.startedAt, t.finishedAt, now)}</div>
           <div className="stat-label">
-            {t.finishedAt ? 'ran for' : t.startedAt ? 'running for' : 'not started'}
+            {t.finishedAt
+              ? 'ran for'
+              : !t.startedAt
+                ? 'not started'
+                : t.state === 'paused'
+                  ? 'since it started'
+                  : 'running for'}
           </div>
         </div>
         <div className="stat">
