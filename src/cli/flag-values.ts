@@ -85,3 +85,28 @@ export function parseTaintFlags(
     return m[2] === undefined ? { key: m[1]!, effect } : { key: m[1]!, value: m[2], effect };
   });
 }
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** A size in bytes: `1048576`, `512k`, `1MiB`, `4mb` (units are powers of 1024). */
+export function parseSizeFlag(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(`${flag}: "${text}" is not a size (e.g. 1048576, 512k, 1MiB)`, flag);
+  }
+  return bytes;
+}

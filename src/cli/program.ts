@@ -3,6 +3,7 @@ import { registerQueueCommands } from './commands/queue.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTaskCommands } from './commands/task-commands.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerWorkerCommands } from './commands/workers.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorkerCommands(program, ctx);
   registerWorkerCommand(program, ctx);
   registerWorkflowCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   return program;
 }
 

@@ -1,3 +1,10 @@
+import {
+  tokenCreateSchema,
+  type AuditPage,
+  type CreatedTokenView,
+  type Role,
+  type TokenView,
+} from '../protocol/auth.js';
 import { formatDuration } from '../protocol/duration.js';
 import { taskListQuerySchema } from '../protocol/queries.js';
 import { queuePatchSchema, type QueuePatch } from '../protocol/queue.js';
@@ -19,6 +26,7 @@ import type {
   FollowLogsOptions,
   HealthView,
   LogsOptions,
+  SubmitOptions,
   TaskListOptions,
   WaitOptions,
 } from './types.js';
@@ -67,17 +75,24 @@ export class ChronoqClient {
 
   // ── tasks ────────────────────────────────────────────────────────────────
 
-  /** Submit one task. With a known idempotency key the existing task comes back. */
-  async submit(spec: TaskSpec): Promise<TaskView> {
+  /**
+   * Submit one task. With a known idempotency key the existing task comes back. `o.traceparent`
+   * (and `o.tracestate`) make the task's spans children of your trace.
+   */
+  async submit(spec: TaskSpec, o: SubmitOptions = {}): Promise<TaskView> {
     validate(taskSpecSchema, spec);
-    return this.http.json<TaskView>('POST', `${V1}/tasks`, { body: spec });
+    return this.http.json<TaskView>('POST', `${V1}/tasks`, {
+      body: spec,
+      headers: traceHeaders(o),
+    });
   }
 
   /** Submit several tasks, all or nothing. */
-  async submitBatch(specs: TaskSpec[]): Promise<TaskView[]> {
+  async submitBatch(specs: TaskSpec[], o: SubmitOptions = {}): Promise<TaskView[]> {
     validate(taskBatchSchema, { tasks: specs });
     const r = await this.http.json<{ tasks: TaskView[] }>('POST', `${V1}/tasks/batch`, {
       body: { tasks: specs },
+      headers: traceHeaders(o),
     });
     return r.tasks;
   }
@@ -273,6 +288,30 @@ export class ChronoqClient {
     return this.workerAct(id, 'drain');
   }
 
+  // ── tokens and audit (admin) ─────────────────────────────────────────────
+
+  /** Create an API token; the answer holds its secret, which the server never shows again. */
+  async createToken(name: string, role: Role): Promise<CreatedTokenView> {
+    validate(tokenCreateSchema, { name, role });
+    return this.http.json<CreatedTokenView>('POST', `${V1}/tokens`, { body: { name, role } });
+  }
+
+  /** Every API token (never their secrets). */
+  async tokens(): Promise<TokenView[]> {
+    const r = await this.http.json<{ tokens: TokenView[] }>('GET', `${V1}/tokens`);
+    return r.tokens;
+  }
+
+  /** Revoke a token: it stops working at once on this replica, within seconds on others. */
+  async revokeToken(id: string): Promise<TokenView & { revoked: true }> {
+    return this.http.json('DELETE', `${V1}/tokens/${enc(id)}`);
+  }
+
+  /** One page of the audit log, newest first. */
+  async audit(o: { limit?: number; cursor?: string } = {}): Promise<AuditPage> {
+    return this.http.json<AuditPage>('GET', `${V1}/audit`, { query: o });
+  }
+
   // ── meta ─────────────────────────────────────────────────────────────────
 
   /** `GET /healthz`: the server process is up. */
@@ -287,6 +326,14 @@ export class ChronoqClient {
   private workerAct(id: string, action: WorkerAction): Promise<WorkerView> {
     return this.http.json<WorkerView>('POST', `${V1}/workers/${enc(id)}/${action}`);
   }
+}
+
+/** The W3C trace context headers of a submit. */
+function traceHeaders(o: SubmitOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (o.traceparent) h.traceparent = o.traceparent;
+  if (o.traceparent && o.tracestate) h.tracestate = o.tracestate;
+  return h;
 }
 
 function enc(segment: string): string {

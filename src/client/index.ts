@@ -23,6 +23,7 @@ export type {
   FollowLogsOptions,
   HealthView,
   LogsOptions,
+  SubmitOptions,
   TaskListOptions,
   WaitOptions,
 } from './types.js';
@@ -53,6 +54,14 @@ export type {
 } from '../protocol/schedule-views.js';
 export { parseDuration, formatDuration } from '../protocol/duration.js';
 export type { ErrorBody, ErrorCode } from '../protocol/errors.js';
+export {
+  ROLES,
+  type AuditEntryView,
+  type AuditPage,
+  type CreatedTokenView,
+  type Role,
+  type TokenView,
+} from '../protocol/auth.js';
 export type {
   AttemptView,
   LogLineView,

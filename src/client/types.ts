@@ -12,6 +12,18 @@ export interface ChronoqClientOptions {
   actor?: string;
 }
 
+/** Options of `submit` and `submitBatch`. */
+export interface SubmitOptions {
+  /**
+   * The W3C `traceparent` of your current span (for instance from OpenTelemetry's
+   * `propagation.inject`): the spans of the task's submit, placement and execution become its
+   * children, and the task keeps it.
+   */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with `traceparent`. */
+  tracestate?: string;
+}
+
 /** Filters of `list`. `state` is one state, a comma list, or an array of states. */
 export interface TaskListOptions {
   state?: TaskStateName | TaskStateName[] | string;

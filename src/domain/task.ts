@@ -100,6 +100,16 @@ export function isFanOut(flow: TaskFlow): boolean {
   return flow.shards !== undefined || flow.broadcast === true;
 }
 
+/**
+ * The W3C trace context (https://www.w3.org/TR/trace-context/) of whoever submitted a task:
+ * the spans of its placement and execution are children of this one.
+ */
+export interface TraceContext {
+  /** `00-<trace id>-<parent span id>-<flags>`. */
+  traceparent: string;
+  tracestate?: string;
+}
+
 /** A task spec with every default applied: what the store inserts. */
 export interface NewTask {
   type: string;
@@ -128,6 +138,10 @@ export interface NewTask {
   flow: TaskFlow;
   /** Insert as `blocked` (a workflow step waiting on its parents). */
   blocked: boolean;
+  /** The submitter's trace context (absent or null: none). */
+  trace?: TraceContext | null;
+  /** Who submitted it: the actor of its `submitted` event (absent or null: unknown). */
+  submittedBy?: string | null;
 }
 
 export interface TaskError {
@@ -136,7 +150,7 @@ export interface TaskError {
   [key: string]: unknown;
 }
 
-export interface Task extends Omit<NewTask, 'blocked'> {
+export interface Task extends Omit<NewTask, 'blocked' | 'submittedBy'> {
   id: string;
   state: TaskState;
   want: Want;

@@ -1,8 +1,9 @@
 /**
  * Checks every input gets before its schema: no NUL character in any string or key (Postgres
- * refuses `\u0000` in text and JSONB, so both drivers must refuse it the same way, up front) and
- * no nesting deeper than MAX_DEPTH (deep values would overflow the stack of whatever walks them
- * next).
+ * refuses `\u0000` in text and JSONB, so both drivers must refuse it the same way, up front), no
+ * non-finite number, no nesting deeper than MAX_DEPTH (deep values would overflow the stack of whatever walks them
+ * next), and no prototype keys (`__proto__`, or `constructor` holding `prototype`): whatever
+ * merges the value later must never reach an object's prototype.
  */
 export const MAX_DEPTH = 64;
 
@@ -22,6 +23,11 @@ export function findInputIssue(value: unknown, prefix?: string): GuardIssue | nu
       if (v.includes('\0')) return issue(path, 'must not contain NUL characters');
       continue;
     }
+    if (typeof v === 'number') {
+      // JSON has no NaN or Infinity, but 1e400 parses to Infinity (and would be stored as null).
+      if (!Number.isFinite(v)) return issue(path, 'must be a finite number');
+      continue;
+    }
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= MAX_DEPTH) return issue(path, `is nested deeper than ${MAX_DEPTH} levels`);
     if (Array.isArray(v)) {
@@ -34,10 +40,18 @@ export function findInputIssue(value: unknown, prefix?: string): GuardIssue | nu
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i]!;
       if (k.includes('\0')) return issue(path, 'must not have keys with NUL characters');
+      const child = (v as Record<string, unknown>)[k];
+      if (k === '__proto__' || (k === 'constructor' && hasPrototypeKey(child))) {
+        return issue([...path, k], 'is a prototype key, not allowed');
+      }
       stack.push({ v: (v as Record<string, unknown>)[k], path: [...path, k], depth: depth + 1 });
     }
   }
   return null;
+}
+
+function hasPrototypeKey(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.hasOwn(v, 'prototype');
 }
 
 function issue(path: string[], message: string): GuardIssue {

@@ -55,6 +55,8 @@ export interface TaskView {
   shard: { index: number; total: number } | null;
   /** A saga compensation (of the step `stepId`). */
   compensation: boolean;
+  /** The submitter's W3C trace context, kept with the task; null when it sent none. */
+  trace: { traceparent: string; tracestate?: string } | null;
   /** Present on `GET /tasks/:id`. */
   attempts?: AttemptView[];
   events?: TaskEventView[];

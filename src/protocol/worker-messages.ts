@@ -32,6 +32,11 @@ export const assignmentSchema = z.object({
     .object({ index: z.int().min(0), total: z.int().min(1) })
     .nullable()
     .optional(),
+  /** The submitter's W3C trace context: the execution span is its child. */
+  trace: z
+    .object({ traceparent: z.string().max(100), tracestate: z.string().max(8192).optional() })
+    .nullable()
+    .optional(),
 });
 export type AssignmentMessage = z.infer<typeof assignmentSchema>;
 

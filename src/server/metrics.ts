@@ -20,6 +20,7 @@ export class Metrics {
   private readonly scheduleLateness: Histogram<'queue'>;
   private readonly scheduleFires: Counter<'outcome'>;
   readonly storeLatency: Histogram<'method'>;
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
 
   constructor(deps: { store: Store; isLeader: () => boolean }) {
     const registers = [this.registry];
@@ -76,6 +77,12 @@ export class Metrics {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers,
     });
+    this.requests = new Counter({
+      name: 'chronoq_http_requests_total',
+      help: 'API requests answered, by route (as catalogued) and status: 401, 403 and 429 show refusals',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
     new Gauge({
       name: 'chronoq_queue_depth',
       help: 'Tasks by queue and state',
@@ -109,6 +116,11 @@ export class Metrics {
         this.set(deps.isLeader() ? 1 : 0);
       },
     });
+  }
+
+  /** One answered request; `route` is the catalogued path (`:id`, not the id) or `unmatched`. */
+  requestAnswered(method: string, route: string, status: number): void {
+    this.requests.inc({ method, route, status: String(status) });
   }
 
   taskSubmitted(task: Task): void {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { compileLimits, type ApiLimits } from './http/limits.js';
 
 /** Options of `startServer`, as a user gives them (CLI flags or code). */
 export interface ServerOptions {
@@ -21,8 +22,12 @@ export interface ServerOptions {
   allowHttp?: boolean;
   /** Path of a module whose exports (default or named `handlers`) map type names to handlers. */
   handlers?: string;
-  /** Bootstrap admin token. */
+  /** Bootstrap admin token (env CHRONOQ_ADMIN_TOKEN). */
   adminToken?: string;
+  /** Serve `/metrics` without a token even when tokens are required (default false). */
+  metricsPublic?: boolean;
+  /** Request, payload, page, worker message and rate limits (see `DEFAULT_LIMITS`). */
+  limits?: Partial<ApiLimits>;
   /** Stable id of this replica (default: host name and port). */
   replicaId?: string;
   /** Leader lease length and renewal period. */
@@ -49,6 +54,8 @@ export interface CompiledServerOptions {
   allowHttp: boolean;
   handlers: string | null;
   adminToken: string | null;
+  metricsPublic: boolean;
+  limits: ApiLimits;
   replicaId: string | null;
   leaseMs: number;
   leaseRenewMs: number;
@@ -71,7 +78,9 @@ export function compileServerOptions(o: ServerOptions = {}): CompiledServerOptio
     allowExec: o.allowExec ?? false,
     allowHttp: o.allowHttp ?? false,
     handlers: o.handlers ?? null,
-    adminToken: o.adminToken ?? env.CHRONOQ_ADMIN_TOKEN ?? null,
+    adminToken: o.adminToken || env.CHRONOQ_ADMIN_TOKEN || null,
+    metricsPublic: o.metricsPublic ?? false,
+    limits: compileLimits(o.limits),
     replicaId: o.replicaId ?? null,
     leaseMs: o.leaseMs ?? 10_000,
     leaseRenewMs: o.leaseRenewMs ?? 3_000,

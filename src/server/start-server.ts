@@ -1,5 +1,3 @@
-import { pino } from 'pino';
-import pretty from 'pino-pretty';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -15,6 +13,7 @@ import { WorkerGateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
 import type { ApiContext } from './http/context.js';
 import { loadHandlers } from './load-handlers.js';
+import { createLogger } from './logging.js';
 import { instrumentStore, Metrics } from './metrics.js';
 import { compileServerOptions, defaultReplicaId, type ServerOptions } from './options.js';
 import { QueueCache } from './queue-cache.js';
@@ -22,6 +21,7 @@ import { ReplicaHeartbeat } from './replica-heartbeat.js';
 import type { RunningServer } from './running-server.js';
 import { SubmitBatcher } from './submit-batcher.js';
 import { TaskWaiters } from './task-waiters.js';
+import { recordPlacements } from './tracing.js';
 import { VERSION } from './version.js';
 
 export interface StartServerDeps {
@@ -39,12 +39,7 @@ export async function startServer(
   const o = compileServerOptions(options);
   const clock = deps.clock ?? systemClock;
   // JSON lines for machines; readable lines when a person watches the terminal.
-  const log = pino(
-    { level: o.logLevel, base: { service: 'chronoq' } },
-    process.stdout.isTTY
-      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'service,pid,hostname' })
-      : undefined,
-  );
+  const log = createLogger(o.logLevel);
   const logger = log as unknown as Logger;
 
   const rawStore = await openStore(o.db);
@@ -64,6 +59,8 @@ export async function startServer(
     replicaId: o.replicaId ?? '',
     version: VERSION,
     adminToken: o.adminToken,
+    metricsPublic: o.metricsPublic,
+    limits: o.limits,
   };
   const app = buildApp(ctx, log);
   await app.listen({ host: o.host, port: o.port });
@@ -73,8 +70,10 @@ export async function startServer(
   const url = `http://${hostForUrl}:${port}`;
   const replicaId = o.replicaId ?? defaultReplicaId(o.db, port);
   ctx.replicaId = replicaId;
-  if (o.adminToken === null) {
-    log.warn('no admin token is set: the API is open to anyone who can reach it');
+  if (o.adminToken === null && (await store.tokenCount()) === 0) {
+    log.warn(
+      'no API token is configured or stored: the API is open to anyone who can reach it (set --admin-token or CHRONOQ_ADMIN_TOKEN)',
+    );
   }
 
   const gateway = new WorkerGateway({
@@ -95,7 +94,10 @@ export async function startServer(
     replicaId,
     leaseMs: o.leaseMs,
     leaseRenewMs: o.leaseRenewMs,
-    onAssigned: (tasks) => gateway.deliverAssigned(tasks),
+    onAssigned: (tasks) => {
+      gateway.deliverAssigned(tasks);
+      recordPlacements(tasks);
+    },
     onAttemptsEnded: (tasks, why) => metrics.attemptsEnded(tasks, why, clock.now()),
     onScheduleFired: (_s, created, skipped) => {
       for (const t of created) metrics.taskSubmitted(t);

@@ -54,6 +54,7 @@ export function toTaskView(t: Task): TaskView {
     broadcast: t.flow.broadcast === true,
     shard: t.flow.shard ?? null,
     compensation: t.flow.compensation === true,
+    trace: t.trace ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { ExecutorKind } from '../domain/task.js';
 import type { Execution, RunInput, RunResult, RunSink, StopReason } from '../executors/executor.js';
 import type { AssignmentMessage } from '../protocol/worker-messages.js';
@@ -30,6 +31,8 @@ export class Run implements RunSink {
   /** The worker-side timeout fired. */
   timedOut = false;
   timer: NodeJS.Timeout | null = null;
+  /** The `chronoq.execute` span of the execution, while it is open. */
+  span: Span | null = null;
 
   constructor(
     readonly assignment: AssignmentMessage,

@@ -5,7 +5,12 @@ import {
   type WorkerToServer,
 } from '../protocol/worker-messages.js';
 import type { WorkerLogger } from './logger.js';
-import type { ConnectionHandlers, WorkerConnection, WorkerTransport } from './transport.js';
+import {
+  ConnectionRefusedError,
+  type ConnectionHandlers,
+  type WorkerConnection,
+  type WorkerTransport,
+} from './transport.js';
 
 /** Capped exponential backoff of reconnects, with jitter (each delay is 50 to 100% of the cap). */
 export interface ReconnectOptions {
@@ -124,9 +129,12 @@ export class Session {
     try {
       connection = await this.o.transport.connect(handlers);
     } catch (err) {
-      if (generation === this.generation) {
-        this.lost(`connect failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (generation !== this.generation) return;
+      if (err instanceof ConnectionRefusedError) {
+        const code = err.status === 401 ? 'unauthorized' : 'forbidden';
+        return this.fatal(new WorkerProtocolError(code, err.message));
       }
+      this.lost(`connect failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     if (generation !== this.generation) {

@@ -8,6 +8,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import type { WorkerLogger } from './logger.js';
 import type { Reporter } from './reporter.js';
 import { Run } from './run.js';
+import { endExecutionSpan, startExecutionSpan } from './tracing.js';
 
 export interface SyncerOptions {
   watcher: Watcher;
@@ -214,8 +215,14 @@ export class Syncer {
     run.phase = 'running';
     this.o.reporter.report(this.base(run, 'started'));
     this.o.events.emit('started', { taskId: run.taskId, attempt: run.attempt, type: run.type });
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type },
+      'task attempt started',
+    );
+    const traced = startExecutionSpan(run.assignment);
+    run.span = traced.span;
     try {
-      run.execution = executor.start(run.input(), run);
+      run.execution = traced.within(() => executor.start(run.input(), run));
     } catch (err) {
       run.execution = null;
       this.runs.delete(run.taskId);
@@ -316,6 +323,7 @@ export class Syncer {
     if (run.orphan) this.orphans.delete(run);
     this.startWaiting(); // its slot is free
     if (run.orphan) {
+      endExecutionSpan(run, null);
       this.o.events.emit('finished', {
         taskId: run.taskId,
         attempt: run.attempt,
@@ -337,6 +345,11 @@ export class Syncer {
     if (this.runs.get(run.taskId) === run) this.runs.delete(run.taskId);
     this.waiting.delete(run);
     run.clearTimer();
+    endExecutionSpan(run, report);
+    this.o.logger.debug(
+      { taskId: run.taskId, attempt: run.attempt, type: run.type, outcome: report.kind },
+      'task attempt ended',
+    );
     this.o.reporter.report(report);
     this.o.watcher.finish(run.taskId, run.attempt);
     this.o.events.emit('finished', {

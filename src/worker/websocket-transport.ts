@@ -1,6 +1,11 @@
 import WebSocket from 'ws';
 import type { ServerToWorker } from '../protocol/worker-messages.js';
-import type { ConnectionHandlers, WorkerConnection, WorkerTransport } from './transport.js';
+import {
+  ConnectionRefusedError,
+  type ConnectionHandlers,
+  type WorkerConnection,
+  type WorkerTransport,
+} from './transport.js';
 
 export interface WebSocketTransportOptions {
   /**
@@ -89,9 +94,29 @@ export class WebSocketTransport implements WorkerTransport {
         }
         handlers.onMessage(message);
       });
-      ws.on('unexpected-response', (_req, res) => {
-        end(`server answered ${res.statusCode}`);
-        ws.terminate();
+      ws.on('unexpected-response', (req, res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 401 && status !== 403) {
+          end(`server answered ${status}`);
+          req.destroy();
+          return;
+        }
+        // Credentials refused: say why (the API's error message), and give up for good.
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk.slice(0, 2000)));
+        res.on('end', () => {
+          req.destroy();
+          if (closed) return;
+          closed = true;
+          let why = `server answered ${status}`;
+          try {
+            why = (JSON.parse(text) as { error: { message: string } }).error.message;
+          } catch {
+            // not the error shape: keep the status
+          }
+          reject(new ConnectionRefusedError(status, `${endpoint}: ${why}`));
+        });
       });
       ws.on('close', (code, reason) => end(reason.toString() || `closed (${code})`));
       ws.on('error', (err) => end(err.message));

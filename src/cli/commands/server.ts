@@ -3,9 +3,10 @@ import { Option, type Command } from 'commander';
 import type { RunningServer, ServerOptions } from '../../server/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../exit.js';
+import { applyLimitFlags, LIMIT_FLAGS, type LimitFlags } from '../limit-flags.js';
 import { parseDurationFlag, parseIntFlag } from '../flag-values.js';
 
-interface ServerFlags {
+interface ServerFlags extends LimitFlags {
   db?: string;
   host?: string;
   port?: string;
@@ -17,6 +18,7 @@ interface ServerFlags {
   allowHttp?: boolean;
   handlers?: string;
   adminToken?: string;
+  metricsPublic?: boolean;
   logLevel?: ServerOptions['logLevel'];
   replicaId?: string;
   lease?: string;
@@ -30,7 +32,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** `chronoq server`: API, dashboard, scheduler and a local worker pool in one process. */
 export function registerServerCommand(program: Command, ctx: CliContext): void {
-  program
+  const server = program
     .command('server')
     .description('run the API, the scheduler and a local worker pool')
     .option('--db <url>', 'sqlite:./chronoq.db, sqlite::memory: or postgres://… (env CHRONOQ_DB)')
@@ -50,6 +52,7 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .option('--allow-http', 'let the local pool run http tasks')
     .option('--handlers <file>', 'module exporting task handlers (default or named "handlers")')
     .option('--admin-token <token>', 'bootstrap admin token (env CHRONOQ_ADMIN_TOKEN)')
+    .option('--metrics-public', 'serve /metrics without a token even when tokens are required')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .option(
       '--replica-id <id>',
@@ -62,14 +65,15 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .option(
       '--shutdown-grace <duration>',
       'on SIGTERM, how long running tasks may finish (default 10s)',
-    )
-    .action(async (flags: ServerFlags) => {
-      const options = serverOptions(flags); // bad flags fail before the server loads
-      const start = ctx.io.startServer ?? (await import('../../server/index.js')).startServer;
-      const server = await start(options);
-      ctx.print(`chronoq server listening on ${server.url}`);
-      await untilSignalThenShutdown(ctx, server);
-    });
+    );
+  for (const [flag, help] of LIMIT_FLAGS) server.option(flag, help);
+  server.action(async (flags: ServerFlags) => {
+    const options = serverOptions(flags); // bad flags fail before the server loads
+    const start = ctx.io.startServer ?? (await import('../../server/index.js')).startServer;
+    const running = await start(options);
+    ctx.print(`chronoq server listening on ${running.url}`);
+    await untilSignalThenShutdown(ctx, running);
+  });
 }
 
 /** CLI flags → `ServerOptions`; what is not given is left to the server's defaults and env. */
@@ -97,6 +101,9 @@ export function serverOptions(f: ServerFlags): ServerOptions {
   if (f.allowHttp) o.allowHttp = true;
   if (f.handlers !== undefined) o.handlers = resolve(f.handlers);
   if (f.adminToken !== undefined) o.adminToken = f.adminToken;
+  if (f.metricsPublic) o.metricsPublic = true;
+  const limits = applyLimitFlags(f);
+  if (Object.keys(limits).length > 0) o.limits = limits;
   if (f.logLevel !== undefined) o.logLevel = f.logLevel;
   if (f.replicaId !== undefined) o.replicaId = f.replicaId;
   if (f.lease !== undefined) o.leaseMs = parseDurationFlag('--lease', f.lease);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { Worker, type WorkerOptions } from '../../client/index.js';
+import { Option } from 'commander';
+import { createLogger, type LogLevel } from '../../server/index.js';
 import { loadHandlers } from '../../server/load-handlers.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../exit.js';
@@ -19,6 +21,7 @@ interface WorkerFlags {
   allowHttp?: boolean | string;
   handlers?: string;
   weight?: string;
+  logLevel?: LogLevel;
 }
 
 /** `chronoq worker`: a standalone worker process that connects to a server over WebSocket. */
@@ -43,6 +46,17 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .option('--allow-exec', 'run process tasks')
     .option('--allow-http [hosts]', 'run http tasks, optionally only to these hosts (a,b)')
     .option('--handlers <file>', 'module exporting task handlers (default or named "handlers")')
+    .addOption(
+      new Option('--log-level <level>', 'log level (default warn)').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
     .action(async (flags: WorkerFlags, cmd: Command) => {
       const g = ctx.globals(cmd);
       const options = workerOptions(flags);
@@ -52,12 +66,16 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         options.handlers = (await loadHandlers(
           resolve(flags.handlers),
         )) as WorkerOptions['handlers'];
+      options.logger = createLogger(flags.logLevel ?? 'warn', 'chronoq-worker');
       const worker = new Worker(options);
+      // A fatal session error (the token refused, a protocol mismatch) ends the process.
+      const failed = new Promise<never>((_resolve, reject) => worker.on('error', reject));
+      failed.catch(() => {});
       await worker.start();
       ctx.print(
         `chronoq worker ${worker.id ?? ''} connected to ${options.url ?? ctx.io.env.CHRONOQ_URL ?? 'http://127.0.0.1:7070'}`,
       );
-      await untilSignalThenShutdown(ctx, { shutdown: () => worker.stop() });
+      await Promise.race([untilSignalThenShutdown(ctx, { shutdown: () => worker.stop() }), failed]);
     });
 }
 

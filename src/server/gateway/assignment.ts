@@ -17,5 +17,6 @@ export function toAssignment(task: Task, parents: Record<string, unknown> = {}):
     stepId: task.stepId,
     parents,
     shard: task.flow.shard ?? null,
+    trace: task.trace ?? null,
   };
 }

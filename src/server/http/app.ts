@@ -2,7 +2,11 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
 import { ChronoqError } from '../../protocol/errors.js';
-import { Authenticator, DEFAULT_RATE_LIMIT, installAuth } from './auth.js';
+import type { Logger } from '../../lib/logger.js';
+import { installAudit } from './audit.js';
+import { installAuth, routeOf } from './auth.js';
+import { Authenticator } from './authenticator.js';
+import { installBodyGuard } from './body-guard.js';
 import type { ApiContext } from './context.js';
 import { sendError } from './errors.js';
 import { dashboardRoutes, isDashboardRequest } from './routes/dashboard.js';
@@ -13,9 +17,8 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
-import { WORKER_MESSAGE_LIMIT, workerSocketRoute } from './routes/worker-socket.js';
-
-export const BODY_LIMIT = 1024 * 1024;
+import { compileLimits } from './limits.js';
+import { workerSocketError, workerSocketRoute } from './routes/worker-socket.js';
 
 const ROUTES = new WeakMap<FastifyInstance, { method: string; path: string }[]>();
 
@@ -35,14 +38,17 @@ export function buildApp(
   logger: FastifyBaseLogger,
   options: AppOptions = {},
 ): FastifyInstance {
+  const limits = compileLimits(ctx.limits);
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: limits.bodyBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Malformed URLs and over-long path parameters answer in the API's error shape too.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
   });
 
   const routes: { method: string; path: string }[] = [];
@@ -67,13 +73,20 @@ export function buildApp(
   });
 
   // Every route's role comes from API_ROUTES; one hook enforces it (see auth.ts).
-  const auth = new Authenticator(ctx.store, ctx.adminToken, { cacheMs: ctx.authCacheMs });
+  const now = () => ctx.clock.now();
+  const auth = new Authenticator(ctx.store, ctx.adminToken, { cacheMs: ctx.authCacheMs, now });
   installAuth(app, {
     auth,
-    rateLimit: ctx.rateLimit === undefined ? DEFAULT_RATE_LIMIT : ctx.rateLimit,
+    rateLimit: limits.rateLimit,
     metricsPublic: ctx.metricsPublic ?? false,
-    now: () => Date.now(),
+    now,
   });
+  // Every successful change by an operator or admin lands in the audit log (see audit.ts).
+  installBodyGuard(app);
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.requestAnswered(req.method, routeOf(req)?.path ?? 'unmatched', reply.statusCode);
+  });
+  installAudit(app, { store: ctx.store, now, logger: logger as unknown as Logger });
 
   taskRoutes(app, ctx);
   queueRoutes(app, ctx);
@@ -82,7 +95,10 @@ export function buildApp(
   metaRoutes(app, ctx);
   tokenRoutes(app, ctx, auth);
   workflowRoutes(app, ctx);
-  void app.register(websocket, { options: { maxPayload: WORKER_MESSAGE_LIMIT } });
+  void app.register(websocket, {
+    options: { maxPayload: limits.workerMessageBytes },
+    errorHandler: workerSocketError,
+  });
   void app.register(async (scoped) => workerSocketRoute(scoped, ctx));
   return app;
 }

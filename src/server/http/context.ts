@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib/clock.js';
-import type { RateLimit } from './auth.js';
+import type { ApiLimits } from './limits.js';
 import type { WorkerToServer } from '../../protocol/worker-messages.js';
 import type { ConnectionHandlers } from '../../worker/transport.js';
 import type { Store } from '../../store/store.js';
@@ -29,10 +29,8 @@ export interface ApiContext {
   adminToken: string | null;
   /** `/metrics` needs no token (default false: a viewer token or more). */
   metricsPublic?: boolean;
-  /** Largest task payload as JSON, in bytes (default 256 KiB); larger is a 413. */
-  maxPayloadBytes?: number;
-  /** Per-token rate limit; null for none (default 100 requests/s, bursts of 200). */
-  rateLimit?: RateLimit | null;
+  /** Request, payload, page, worker message and rate limits (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<ApiLimits>;
   /** How long token lookups are cached, in ms (default 2000). */
   authCacheMs?: number;
 }

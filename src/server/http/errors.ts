@@ -9,6 +9,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'invalid',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid',
   FST_ERR_VALIDATION: 'invalid',
+  FST_ERR_BAD_URL: 'invalid',
+  FST_ERR_MAX_PARAM_LENGTH: 'invalid',
 };
 
 /** The single place errors become HTTP answers. */
@@ -23,7 +25,12 @@ export function toChronoqError(err: unknown): ChronoqError {
   const f = err as Partial<FastifyError> & { message?: string };
   if (f.code && FASTIFY_CODES[f.code]) {
     const code = FASTIFY_CODES[f.code]!;
-    return new ChronoqError(code, code === 'invalid' ? `body: ${f.message}` : (f.message ?? code));
+    const where =
+      f.code === 'FST_ERR_BAD_URL' || f.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path' : 'body';
+    return new ChronoqError(
+      code,
+      code === 'invalid' ? `${where}: ${f.message}` : (f.message ?? code),
+    );
   }
   if (f.statusCode === 413) return new ChronoqError('too_large', f.message ?? 'request too large');
   if (f.statusCode === 400 || err instanceof SyntaxError) {

@@ -29,6 +29,7 @@ export function buildTask(spec: NewTask, id: string, now: number): Task {
     fireAt: spec.fireAt,
     parentId: spec.parentId,
     flow: spec.flow,
+    trace: spec.trace ?? null,
     state: spec.blocked ? 'blocked' : spec.runAt !== null && spec.runAt > now ? 'pending' : 'ready',
     want: 'run',
     attempt: 0,

@@ -186,6 +186,11 @@ export const MIGRATIONS: readonly Migration[] = [
 
   { version: 4, name: 'api tokens and the audit log', sql: TOKENS_MIGRATION_SQL },
   { version: 5, name: 'workflows and fan-out', sql: WORKFLOWS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: "the submitter's trace context of each task",
+    sql: `ALTER TABLE tasks ADD COLUMN trace JSONB;`,
+  },
   // Versions apply in number order; a gap is allowed.
   {
     version: 8,

@@ -7,6 +7,7 @@ import type {
   ExecutorSpec,
   ResourceRequest,
   RestartPolicy,
+  TraceContext,
   Taint,
   Task,
   TaskError,
@@ -44,6 +45,8 @@ export interface TaskRow {
   concurrency_key: string | null;
   executor: unknown;
   restart: string;
+  /** The submitter's trace context (migration 6). */
+  trace: TraceContext | null;
   selector: unknown;
   tolerations: unknown;
   resources: unknown;
@@ -85,6 +88,7 @@ export function rowToTask(r: TaskRow): Task {
     concurrencyKey: r.concurrency_key,
     executor: r.executor as ExecutorSpec,
     restart: r.restart as RestartPolicy,
+    trace: r.trace ?? null,
     selector: r.selector as Record<string, string>,
     tolerations: r.tolerations as Toleration[],
     resources: r.resources as ResourceRequest,
@@ -132,6 +136,7 @@ export function taskToRow(t: Task): TaskRow {
     concurrency_key: t.concurrencyKey,
     executor: t.executor,
     restart: t.restart,
+    trace: t.trace ?? null,
     selector: t.selector,
     tolerations: t.tolerations,
     resources: t.resources,

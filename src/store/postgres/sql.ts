@@ -10,7 +10,7 @@ export const TASK_SELECT = `id, queue, type, state, want, priority, run_at, due_
   attempt_base, max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor,
   selector, tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id,
   schedule_id, fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-  deadline_at, payload, result, error, progress, version, restart, parent_id, flow`;
+  deadline_at, payload, result, error, progress, version, restart, parent_id, flow, trace`;
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;

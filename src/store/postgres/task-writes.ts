@@ -73,7 +73,7 @@ export class TaskWrites {
         if (!existing) throw new Error(`task ${task.id} was neither inserted nor found`);
         return { task: existing, created: false };
       });
-      for (const { task, created } of results) {
+      for (const [i, { task, created }] of results.entries()) {
         if (!created) continue;
         tasks.event({
           taskId: task.id,
@@ -81,7 +81,7 @@ export class TaskWrites {
           attempt: 0,
           from: null,
           to: task.state,
-          actor: null,
+          actor: specs[i]!.submittedBy ?? null,
           detail: null,
         });
         tasks.changes.push(toChange(task));

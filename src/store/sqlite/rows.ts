@@ -6,6 +6,7 @@ import type {
   ExecutorSpec,
   ResourceRequest,
   RestartPolicy,
+  TraceContext,
   Task,
   TaskError,
   TaskEvent,
@@ -52,6 +53,8 @@ export interface TaskRow {
   concurrency_key: string | null;
   executor: string;
   restart: string;
+  /** JSON of the submitter's trace context, or null (migration 6). */
+  trace: string | null;
   selector: string;
   tolerations: string;
   resources: string;
@@ -97,6 +100,7 @@ export const TASK_COLUMNS = [
   'concurrency_key',
   'executor',
   'restart',
+  'trace',
   'selector',
   'tolerations',
   'resources',
@@ -153,6 +157,7 @@ export function rowToTask(r: TaskRow): Task {
     concurrencyKey: r.concurrency_key,
     executor: req<ExecutorSpec>(r.executor),
     restart: r.restart as RestartPolicy,
+    trace: r.trace === null ? null : (JSON.parse(r.trace) as TraceContext),
     selector: req<Record<string, string>>(r.selector),
     tolerations: req<Toleration[]>(r.tolerations),
     resources: req<ResourceRequest>(r.resources),
@@ -200,6 +205,7 @@ export function taskToInsertParams(t: Task): TaskRow {
     concurrency_key: t.concurrencyKey,
     executor: JSON.stringify(t.executor),
     restart: t.restart,
+    trace: t.trace ? JSON.stringify(t.trace) : null,
     selector: JSON.stringify(t.selector),
     tolerations: JSON.stringify(t.tolerations),
     resources: JSON.stringify(t.resources),

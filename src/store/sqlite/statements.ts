@@ -58,14 +58,14 @@ export function prepareStatements(db: Database) {
         max_attempts, backoff, timeout_ms, idempotency_key, concurrency_key, executor, selector,
         tolerations, resources, res_cpu, res_memory_mb, labels, workflow_id, step_id, schedule_id,
         fire_at, worker_id, assigned_at, created_at, updated_at, started_at, finished_at,
-        deadline_at, payload, result, error, progress, version, restart, parent_id, flow
+        deadline_at, payload, result, error, progress, version, restart, parent_id, flow, trace
       ) VALUES (
         @id, @queue, @type, @state, @want, @priority, @run_at, @due_at, @attempt, @attempt_base,
         @max_attempts, @backoff, @timeout_ms, @idempotency_key, @concurrency_key, @executor,
         @selector, @tolerations, @resources, @res_cpu, @res_memory_mb, @labels, @workflow_id,
         @step_id, @schedule_id, @fire_at, @worker_id, @assigned_at, @created_at, @updated_at,
         @started_at, @finished_at, @deadline_at, @payload, @result, @error, @progress, @version,
-        @restart, @parent_id, @flow
+        @restart, @parent_id, @flow, @trace
       )`),
     /** Due pending tasks, oldest first, to ready (or paused when a pause is wanted). */
     taskPromoteDue: p<[{ now: number; limit: number }], ChangeRow>(`UPDATE tasks SET

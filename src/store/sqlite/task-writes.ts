@@ -66,7 +66,7 @@ export class TaskWrites {
           attempt: 0,
           from: null,
           to: task.state,
-          actor: null,
+          actor: spec.submittedBy ?? null,
           detail: null,
         });
         tx.changes.push(toChange(task));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredToken } from '../store.js';
-import { T0 } from './fixtures.js';
+import { newTask, T0 } from './fixtures.js';
 import type { Harness } from './harness.js';
 
 const token = (overrides: Partial<StoredToken> = {}): StoredToken => ({
@@ -71,6 +71,29 @@ export function describeTokens(h: Harness): void {
       expect(second.entries.map((e) => e.target)).toEqual(['queue:q1', 'queue:q0']);
       expect(second.entries[1]!.detail).toBeNull();
       expect(second.nextCursor).toBeNull();
+    });
+  });
+
+  describe('trace context and submitter of a task', () => {
+    it("keeps the submitter's trace context with the task and names the submitter", async () => {
+      const store = h.store();
+      const trace = {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        tracestate: 'vendor=a,other=b',
+      };
+      const [traced, plain] = await store.taskInsert(
+        [newTask({ trace, submittedBy: 'ci' }), newTask()],
+        T0,
+      );
+      expect(traced!.task.trace).toEqual(trace);
+      expect(plain!.task.trace).toBeNull();
+      expect((await store.taskGet(traced!.task.id))!.trace).toEqual(trace);
+      expect((await store.taskGet(plain!.task.id))!.trace).toBeNull();
+      const ready = await store.taskReadyBatch(10);
+      expect(ready.find((t) => t.id === traced!.task.id)?.trace).toEqual(trace);
+      const events = await store.taskEvents(traced!.task.id);
+      expect(events[0]).toMatchObject({ kind: 'submitted', actor: 'ci' });
+      expect((await store.taskEvents(plain!.task.id))[0]!.actor).toBeNull();
     });
   });
 }

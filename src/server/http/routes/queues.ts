@@ -5,7 +5,7 @@ import { queuePatchSchema } from '../../../protocol/queue.js';
 import { parseInput } from '../../../protocol/validate.js';
 import { DEFAULT_BACKOFF } from '../../../domain/backoff.js';
 import { toQueueView } from '../../views.js';
-import { audit } from '../auth.js';
+import { auditNote } from '../audit.js';
 import type { ApiContext } from '../context.js';
 
 export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -50,7 +50,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       };
     }
     await store.queueUpdate(name, change);
-    await audit(ctx, req, 'queue.update', `queue:${name}`, { patch });
+    auditNote(req, { detail: { patch } });
     return view(name);
   });
 
@@ -61,7 +61,6 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
     app.post(`/api/v1/queues/:name/${action}`, async (req) => {
       const { name } = parseInput(nameParamSchema, req.params);
       await store.queueUpdate(name, { paused });
-      await audit(ctx, req, `queue.${action}`, `queue:${name}`);
       return view(name);
     });
   }

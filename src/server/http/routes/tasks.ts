@@ -12,30 +12,20 @@ import { taskBatchSchema, taskSpecSchema } from '../../../protocol/task-spec.js'
 import { parseInput } from '../../../protocol/validate.js';
 import { compileSpec, DEFAULT_QUEUE } from '../../compile-spec.js';
 import { toAttemptView, toEventView, toLogLineView, toTaskView } from '../../views.js';
-import { jsonBytes } from '../../../protocol/input-guards.js';
-import { audit, principalOf } from '../auth.js';
+import { traceFromHeaders, withSubmitSpan } from '../../tracing.js';
+import { principalOf } from '../auth.js';
+import { checkPayloadSize, compileLimits, pageSize } from '../limits.js';
 import type { ApiContext } from '../context.js';
 import { openEventStream } from '../sse.js';
 
 const ACTIONS: OperatorAction[] = ['cancel', 'pause', 'resume', 'retry'];
 
-/** Largest task payload by default: 256 KiB of JSON. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
-
 export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, clock } = ctx;
 
-  const maxPayload = ctx.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const checkPayload = (payload: unknown, field: string) => {
-    const bytes = jsonBytes(payload);
-    if (bytes > maxPayload) {
-      throw new ChronoqError(
-        'too_large',
-        `${field}: ${bytes} bytes of JSON, more than the limit of ${maxPayload}`,
-        field,
-      );
-    }
-  };
+  const limits = compileLimits(ctx.limits);
+  const checkPayload = (payload: unknown, field: string) =>
+    checkPayloadSize(payload, field, limits);
 
   const mustGet = async (id: string) => {
     const task = await store.taskGet(id);
@@ -46,9 +36,16 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/v1/tasks', async (req, reply) => {
     const spec = parseInput(taskSpecSchema, req.body);
     checkPayload(spec.payload, 'payload');
-    const now = clock.now();
-    const queue = await ctx.queues.get(spec.queue ?? DEFAULT_QUEUE);
-    const res = await ctx.submits.submit(compileSpec(spec, queue, now));
+    const submittedBy = principalOf(req).name;
+    const queueName = spec.queue ?? DEFAULT_QUEUE;
+    const attributes = { 'chronoq.task.type': spec.type, 'chronoq.queue': queueName };
+    const res = await withSubmitSpan(traceFromHeaders(req.headers), attributes, async (trace) => {
+      const now = clock.now();
+      const queue = await ctx.queues.get(queueName);
+      const task = { ...compileSpec(spec, queue, now), trace, submittedBy };
+      const result = await ctx.submits.submit(task);
+      return { result, taskIds: [result.task.id] };
+    });
     if (res.created) ctx.metrics.taskSubmitted(res.task);
     return reply.code(res.created ? 201 : 200).send(toTaskView(res.task));
   });
@@ -56,11 +53,24 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/v1/tasks/batch', async (req, reply) => {
     const { tasks: specs } = parseInput(taskBatchSchema, req.body);
     specs.forEach((s, i) => checkPayload(s.payload, `tasks.${i}.payload`));
-    const now = clock.now();
-    const newTasks = await Promise.all(
-      specs.map(async (s) => compileSpec(s, await ctx.queues.get(s.queue ?? DEFAULT_QUEUE), now)),
+    const submittedBy = principalOf(req).name;
+    const attributes = { 'chronoq.batch': specs.length };
+    const results = await withSubmitSpan(
+      traceFromHeaders(req.headers),
+      attributes,
+      async (trace) => {
+        const now = clock.now();
+        const newTasks = await Promise.all(
+          specs.map(async (s) => ({
+            ...compileSpec(s, await ctx.queues.get(s.queue ?? DEFAULT_QUEUE), now),
+            trace,
+            submittedBy,
+          })),
+        );
+        const result = await store.taskInsert(newTasks, now);
+        return { result, taskIds: result.map((r) => r.task.id) };
+      },
     );
-    const results = await store.taskInsert(newTasks, now);
     for (const r of results) if (r.created) ctx.metrics.taskSubmitted(r.task);
     return reply.code(201).send({ tasks: results.map((r) => toTaskView(r.task)) });
   });
@@ -74,7 +84,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       type: q.type,
       workflowId: q.workflowId,
       label: label ? [label[0]!, label.slice(1).join('=')] : undefined,
-      limit: q.limit ?? 50,
+      limit: pageSize(q.limit, limits),
       cursor: q.cursor,
     });
     return { tasks: page.tasks.map(toTaskView), nextCursor: page.nextCursor };
@@ -99,7 +109,6 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!res.ok) {
         throw new ChronoqError(res.code === 'not_found' ? 'not_found' : 'conflict', res.reason);
       }
-      await audit(ctx, req, `task.${action}`, `task:${id}`);
       return toTaskView(res.task);
     });
   }
@@ -107,7 +116,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/tasks/:id/wait', async (req, reply) => {
     const { id } = parseInput(idParamSchema, req.params);
     const { timeoutMs } = parseInput(waitQuerySchema, req.query);
-    const { task, done } = await ctx.waiters.wait(id, timeoutMs ?? 30_000);
+    const { record: task, done } = await ctx.waiters.wait(id, timeoutMs ?? 30_000);
     if (!task) throw new ChronoqError('not_found', `task ${id} not found`, 'id');
     if (!done) {
       return reply.code(408).send({

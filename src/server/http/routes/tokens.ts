@@ -11,8 +11,10 @@ import { ChronoqError } from '../../../protocol/errors.js';
 import { idParamSchema } from '../../../protocol/queries.js';
 import { parseInput } from '../../../protocol/validate.js';
 import type { StoredAuditEntry, StoredToken } from '../../../store/store.js';
-import { audit, hashToken, newTokenSecret, type Authenticator } from '../auth.js';
+import { auditNote } from '../audit.js';
+import { hashToken, newTokenSecret, type Authenticator } from '../authenticator.js';
 import type { ApiContext } from '../context.js';
+import { compileLimits, pageSize } from '../limits.js';
 
 const toTokenView = (t: StoredToken): TokenView => ({
   id: t.id,
@@ -33,6 +35,7 @@ const toAuditView = (e: StoredAuditEntry) => ({
 /** API tokens (admin only, by the catalogue) and the audit log. */
 export function tokenRoutes(app: FastifyInstance, ctx: ApiContext, auth: Authenticator): void {
   const { store, clock } = ctx;
+  const limits = compileLimits(ctx.limits);
 
   app.post('/api/v1/tokens', async (req, reply) => {
     const { name, role } = parseInput(tokenCreateSchema, req.body);
@@ -48,7 +51,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: ApiContext, auth: Authent
     const { ok } = await store.tokenCreate(stored);
     if (!ok) throw new ChronoqError('conflict', `a token named ${name} exists`, 'name');
     auth.invalidate();
-    await audit(ctx, req, 'token.create', `token:${stored.id}`, { name, role });
+    auditNote(req, { target: `token:${stored.id}`, detail: { name, role } });
     const view: CreatedTokenView = { ...toTokenView(stored), token: secret };
     return reply.code(201).send(view);
   });
@@ -60,19 +63,31 @@ export function tokenRoutes(app: FastifyInstance, ctx: ApiContext, auth: Authent
 
   app.delete('/api/v1/tokens/:id', async (req) => {
     const { id } = parseInput(idParamSchema, req.params);
-    const known = (await store.tokenList()).find((t) => t.id === id);
-    if (!known || !(await store.tokenDelete(id))) {
+    const tokens = await store.tokenList();
+    const known = tokens.find((t) => t.id === id);
+    if (!known) throw new ChronoqError('not_found', `token ${id} not found`, 'id');
+    // Revoking the last admin token would lock every admin out (or, with no token left, open
+    // the server to anyone): refused unless a bootstrap admin token stands behind it.
+    const admins = tokens.filter((t) => t.role === 'admin').length;
+    if (known.role === 'admin' && admins === 1 && !auth.hasBootstrapToken) {
+      throw new ChronoqError(
+        'conflict',
+        'this is the last admin token: create another admin token first (or start the server with --admin-token)',
+        'id',
+      );
+    }
+    if (!(await store.tokenDelete(id))) {
       throw new ChronoqError('not_found', `token ${id} not found`, 'id');
     }
     auth.invalidate();
-    await audit(ctx, req, 'token.revoke', `token:${id}`, { name: known.name, role: known.role });
+    auditNote(req, { detail: { name: known.name, role: known.role } });
     return { ...toTokenView(known), revoked: true };
   });
 
   app.get('/api/v1/audit', async (req) => {
     const q = parseInput(auditQuerySchema, req.query);
     const page = await store.auditList({
-      limit: q.limit ?? 50,
+      limit: pageSize(q.limit, limits),
       cursor: q.cursor === undefined ? undefined : Number(q.cursor),
     });
     const body: AuditPage = {

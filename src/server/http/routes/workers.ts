@@ -3,7 +3,6 @@ import { ChronoqError } from '../../../protocol/errors.js';
 import { idParamSchema } from '../../../protocol/queries.js';
 import { parseInput } from '../../../protocol/validate.js';
 import { toWorkerView } from '../../views.js';
-import { audit } from '../auth.js';
 import type { ApiContext } from '../context.js';
 
 export function workerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -23,7 +22,6 @@ export function workerRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { id } = parseInput(idParamSchema, req.params);
       const w = await store.workerUpdate(id, patch);
       if (!w) throw new ChronoqError('not_found', `worker ${id} not found`, 'id');
-      await audit(ctx, req, `worker.${action}`, `worker:${id}`);
       return toWorkerView(w);
     });
   }

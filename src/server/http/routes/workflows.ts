@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { ChronoqError } from '../../../protocol/errors.js';
-import { jsonBytes } from '../../../protocol/input-guards.js';
 import { idParamSchema, waitQuerySchema } from '../../../protocol/queries.js';
 import { parseInput } from '../../../protocol/validate.js';
 import { parseWorkflowSpec, workflowListQuerySchema } from '../../../protocol/workflow-spec.js';
@@ -9,14 +8,14 @@ import { toWorkflowView } from '../../workflow-views.js';
 import { WorkflowWaiters } from '../../workflow-waiters.js';
 import { audit, principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from './tasks.js';
+import { checkPayloadSize, compileLimits, pageSize } from '../limits.js';
 
 /** `POST/GET /workflows`, `GET /workflows/:id`, `POST /workflows/:id/cancel`, `GET …/wait`. */
 export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, clock } = ctx;
   const waiters = new WorkflowWaiters(store);
   app.addHook('onClose', async () => waiters.close());
-  const maxPayload = ctx.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const limits = compileLimits(ctx.limits);
 
   const view = async (id: string) => {
     const wf = await store.workflowGet(id);
@@ -27,20 +26,8 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/v1/workflows', async (req, reply) => {
     const spec = parseWorkflowSpec(req.body);
     spec.steps.forEach((s, i) => {
-      for (const [field, payload] of [
-        ['task', s.task.payload],
-        ['compensate', s.compensate?.payload],
-      ] as const) {
-        const bytes = jsonBytes(payload);
-        if (bytes > maxPayload) {
-          const path = `steps.${i}.${field}.payload`;
-          throw new ChronoqError(
-            'too_large',
-            `${path}: step "${s.id}": ${bytes} bytes of JSON, more than the limit of ${maxPayload}`,
-            path,
-          );
-        }
-      }
+      checkPayloadSize(s.task.payload, `steps.${i}.task.payload`, limits);
+      checkPayloadSize(s.compensate?.payload, `steps.${i}.compensate.payload`, limits);
     });
     const now = clock.now();
     const { workflow, steps } = await compileWorkflow(spec, ctx.queues, now);
@@ -54,7 +41,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const q = parseInput(workflowListQuerySchema, req.query);
     const page = await store.workflowList({
       state: q.state,
-      limit: q.limit ?? 50,
+      limit: pageSize(q.limit, limits),
       cursor: q.cursor,
     });
     const workflows = await Promise.all(
@@ -71,7 +58,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/workflows/:id/wait', async (req, reply) => {
     const { id } = parseInput(idParamSchema, req.params);
     const { timeoutMs } = parseInput(waitQuerySchema, req.query);
-    const { workflow, done } = await waiters.wait(id, timeoutMs ?? 30_000);
+    const { record: workflow, done } = await waiters.wait(id, timeoutMs ?? 30_000);
     if (!workflow) throw new ChronoqError('not_found', `workflow ${id} not found`, 'id');
     const body = await view(id);
     if (!done) {
