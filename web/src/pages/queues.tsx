@@ -9,6 +9,7 @@ import { Link } from '../router';
 import type { Queue } from '../types';
 
 const DEPTH_STATES = ['running', 'assigned', 'ready', 'pending', 'blocked', 'paused'] as const;
+const STRATEGIES = ['least-loaded', 'round-robin', 'random', 'weighted'] as const;
 const UNITS: { label: string; ms: number }[] = [
   { label: 'second', ms: 1000 },
   { label: 'minute', ms: 60_000 },
@@ -30,6 +31,7 @@ function EditQueue(props: { q: Queue; onDone: (q: Queue) => void; onCancel: () =
   const [every, setEvery] = useState(r ? String(r.n) : '1');
   const [unit, setUnit] = useState(r ? String(r.ms) : '1000');
   const [keyConc, setKeyConc] = useState(String(q.keyConcurrency));
+  const [strategy, setStrategy] = useState(q.strategy);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const save = async (e: FormEvent) => {
@@ -47,6 +49,7 @@ function EditQueue(props: { q: Queue; onDone: (q: Queue) => void; onCancel: () =
       concurrency: c,
       rateLimit: n === null ? null : { count: n, intervalMs: Math.round(ev * Number(unit)) },
       keyConcurrency: k,
+      strategy,
     };
     setBusy(true);
     try {
@@ -106,6 +109,16 @@ function EditQueue(props: { q: Queue; onDone: (q: Queue) => void; onCancel: () =
           inputMode="numeric"
           name="key-concurrency"
         />
+      </label>
+      <label>
+        placement
+        <select value={strategy} onChange={(e) => setStrategy(e.target.value)} name="strategy">
+          {STRATEGIES.map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
+        </select>
       </label>
       <div className="inline">
         <button className="btn primary" type="submit" disabled={busy}>
