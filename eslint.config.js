@@ -55,6 +55,7 @@ export default tseslint.config(
       'node_modules/',
       'web/dist/',
       'bench/node_modules/',
+      'bench/peers/node_modules/',
       'coverage/',
       'test-artifacts/',
     ],

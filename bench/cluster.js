@@ -4,6 +4,7 @@
 // mode): 1×50, 2×25, 4×(13+13+12+12).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fillPaused, listQueue, untilQueueDone, untilWorkersLive } from './chronoq-api.js';
 import { makeClient } from './http.js';
 import { snapshot, spent } from './cpu.js';
 import {
@@ -26,49 +27,10 @@ export function split(total, n) {
   return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }
 
-const is408 = (err) => / → 408 /.test(err?.message ?? '');
-
-/**
- * Wait until `lastId` is terminal (long-poll `GET /tasks/:id/wait`, again on 408), then confirm
- * with the queue's counts that all `n` tasks are done. Throws past `deadline` (performance.now()).
- */
-async function untilQueueDone(request, queue, n, lastId, deadline) {
-  for (;;) {
-    const left = Math.floor(deadline - performance.now());
-    if (left <= 0) break;
-    try {
-      await request('GET', `/api/v1/tasks/${lastId}/wait?timeoutMs=${Math.min(left, 60_000)}`);
-      break;
-    } catch (err) {
-      if (!is408(err)) throw err;
-    }
-  }
-  let q;
-  for (;;) {
-    q = await request('GET', `/api/v1/queues/${queue}`);
-    const done = (q.counts.succeeded ?? 0) + (q.counts.failed ?? 0) + (q.counts.cancelled ?? 0);
-    if (done >= n) return q.counts;
-    if (performance.now() > deadline)
-      throw new Error(
-        `queue ${queue}: only ${done}/${n} done in time: ${JSON.stringify(q.counts)}`,
-      );
-    await sleep(20);
-  }
-}
-
 async function processing(request, n, deadlineMs, probe) {
   const queue = 'proc';
-  await request('POST', `/api/v1/queues/${queue}/pause`);
-  let lastId;
   const s0 = performance.now();
-  for (let i = 0; i < n; i += 1000) {
-    const tasks = Array.from({ length: Math.min(1000, n - i) }, () => ({
-      type: 'chronoq.noop',
-      queue,
-    }));
-    const res = await request('POST', '/api/v1/tasks/batch', { tasks });
-    lastId = res.tasks[res.tasks.length - 1].id;
-  }
+  const lastId = await fillPaused(request, queue, n);
   const submitSeconds = (performance.now() - s0) / 1000;
   const before = await probe(); // outside the timed window
   const t0 = performance.now();
@@ -120,19 +82,10 @@ async function latency(request, rate, seconds, deadlineMs) {
   await untilQueueDone(request, queue, n, ids[n - 1], performance.now() + deadlineMs);
   const lat = [];
   const perWorker = {};
-  let cursor = null;
-  let pages = 0;
-  do {
-    const page = await request(
-      'GET',
-      `/api/v1/tasks?queue=${queue}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    for (const t of page.tasks) {
-      lat.push(Date.parse(t.startedAt) - Date.parse(t.createdAt));
-      perWorker[t.workerId] = (perWorker[t.workerId] ?? 0) + 1;
-    }
-    cursor = page.nextCursor;
-  } while (cursor && ++pages < Math.ceil(n / 1000) + 2);
+  for (const t of await listQueue(request, queue, n + 2000)) {
+    lat.push(Date.parse(t.startedAt) - Date.parse(t.createdAt));
+    perWorker[t.workerId] = (perWorker[t.workerId] ?? 0) + 1;
+  }
   lat.sort((a, b) => a - b);
   return {
     p50: pct(lat, 50),
@@ -144,18 +97,6 @@ async function latency(request, rate, seconds, deadlineMs) {
     achievedSubmitRate: Math.round(n / sendSeconds),
     tasksPerWorker: perWorker,
   };
-}
-
-async function untilWorkersLive(request, n, timeoutMs = 15_000) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const { workers } = await request('GET', '/api/v1/workers');
-    const live = workers.filter((w) => w.status === 'live');
-    if (live.length >= n) return live;
-    if (performance.now() > deadline)
-      throw new Error(`only ${live.length}/${n} workers live: ${JSON.stringify(workers)}`);
-    await sleep(50);
-  }
 }
 
 /** One configuration: a fresh database, one server replica, `nWorkers` worker processes. */

@@ -1,83 +1,17 @@
 // Embedded mode: one `chronoq server` on SQLite with its local worker pool (concurrency 50),
-// driven through its HTTP API as a user would. The measurements are those `npm run bench` always
-// made (moved here from bench/run.js unchanged).
+// driven through its HTTP API as a user would. Enqueue and processing are the shared workloads of
+// bench/workloads.js; latency here is the server's own createdAt→startedAt.
+import { listQueue, untilQueueDone } from './chronoq-api.js';
+import { chronoqSystem } from './chronoq-system.js';
 import { makeClient } from './http.js';
 import { scheduleLateness } from './schedules.js';
 import { startServerProcess } from './server-process.js';
+import { enqueueBatches, enqueueConcurrent, enqueueOneByOne, processing } from './workloads.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-async function untilQueueDone(request, queue, n, lastId) {
-  // Wait on the last task first (cheap, no polling), then confirm every one is done.
-  if (lastId) await request('GET', `/api/v1/tasks/${lastId}/wait?timeoutMs=600000`);
-  const deadline = performance.now() + 600_000; // a bound, far above any healthy run
-  for (;;) {
-    const q = await request('GET', `/api/v1/queues/${queue}`);
-    const done = (q.counts.succeeded ?? 0) + (q.counts.failed ?? 0);
-    if (done >= n) return;
-    if (performance.now() > deadline) throw new Error(`queue ${queue}: ${done}/${n} done`);
-    await sleep(20);
-  }
-}
-
-async function enqueueOneByOne(request, n) {
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++)
-    await request('POST', '/api/v1/tasks', {
-      type: 'chronoq.noop',
-      queue: 'enq1',
-      delayMs: 3_600_000,
-    });
-  return n / ((performance.now() - t0) / 1000);
-}
-
-async function enqueueConcurrent(request, n, inFlight) {
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < n) {
-        next++;
-        await request('POST', '/api/v1/tasks', {
-          type: 'chronoq.noop',
-          queue: 'enq50',
-          delayMs: 3_600_000,
-        });
-      }
-    }),
-  );
-  return n / ((performance.now() - t0) / 1000);
-}
-
-async function enqueueBatch(request, n, size) {
-  const t0 = performance.now();
-  for (let i = 0; i < n; i += size) {
-    const tasks = Array.from({ length: Math.min(size, n - i) }, () => ({
-      type: 'chronoq.noop',
-      queue: 'enqbatch',
-      delayMs: 3_600_000,
-    }));
-    await request('POST', '/api/v1/tasks/batch', { tasks });
-  }
-  return n / ((performance.now() - t0) / 1000);
-}
-
-async function processing(request, n) {
-  await request('POST', '/api/v1/queues/proc/pause');
-  for (let i = 0; i < n; i += 1000) {
-    const tasks = Array.from({ length: Math.min(1000, n - i) }, () => ({
-      type: 'chronoq.noop',
-      queue: 'proc',
-    }));
-    await request('POST', '/api/v1/tasks/batch', { tasks });
-  }
-  const t0 = performance.now();
-  await request('POST', '/api/v1/queues/proc/resume');
-  await untilQueueDone(request, 'proc', n);
-  return n / ((performance.now() - t0) / 1000);
-}
+const DEADLINE_MS = 600_000; // a bound, far above any healthy run
 
 async function latency(request, rate, seconds) {
   const n = rate * seconds;
@@ -95,17 +29,10 @@ async function latency(request, rate, seconds) {
     );
   }
   await Promise.all(sends);
-  await untilQueueDone(request, 'lat', n, ids[ids.length - 1]);
-  const lat = [];
-  let cursor = null;
-  do {
-    const page = await request(
-      'GET',
-      `/api/v1/tasks?queue=lat&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    for (const t of page.tasks) lat.push(Date.parse(t.startedAt) - Date.parse(t.createdAt));
-    cursor = page.nextCursor;
-  } while (cursor && lat.length < n * 2);
+  await untilQueueDone(request, 'lat', n, ids[ids.length - 1], performance.now() + DEADLINE_MS);
+  const lat = (await listQueue(request, 'lat', n * 2)).map(
+    (t) => Date.parse(t.startedAt) - Date.parse(t.createdAt),
+  );
   lat.sort((a, b) => a - b);
   return {
     p50: pct(lat, 50),
@@ -139,18 +66,17 @@ export async function runEmbedded({
     profileDir,
   });
   const request = makeClient(server.base);
+  const system = chronoqSystem(request);
   const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL, prefetch };
   try {
     // only: process|latency|enqueue|schedule runs one part (for profiling).
     if (!only || only === 'enqueue') {
-      results.enqueueOneByOne = Math.round(
-        await enqueueOneByOne(request, Math.min(ENQUEUE_N, 3000)),
-      );
-      results.enqueueConcurrent50 = Math.round(await enqueueConcurrent(request, ENQUEUE_N * 2, 50));
-      results.enqueueBatch1000 = Math.round(await enqueueBatch(request, ENQUEUE_N * 10, 1000));
+      results.enqueueOneByOne = await enqueueOneByOne(system, Math.min(ENQUEUE_N, 3000));
+      results.enqueueConcurrent50 = await enqueueConcurrent(system, ENQUEUE_N * 2, 50);
+      results.enqueueBatch1000 = await enqueueBatches(system, ENQUEUE_N * 10, 1000);
     }
     if (!only || only === 'process')
-      results.processNoopPerSec = Math.round(await processing(request, TOTAL));
+      results.processNoopPerSec = (await processing(system, TOTAL, DEADLINE_MS)).perSec;
     if (!only || only === 'latency')
       results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
     if (!only || only === 'schedule')

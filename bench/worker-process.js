@@ -2,12 +2,20 @@
 // has connected, as a user would run it on another machine.
 import { spawnChronoq } from './children.js';
 
-export function startWorkerProcess({ url, id, concurrency, prefetch = 0, profileDir }) {
+export function startWorkerProcess({
+  url,
+  id,
+  concurrency,
+  prefetch = 0,
+  profileDir,
+  extraArgs = [],
+}) {
   return spawnChronoq(
     'worker',
     [
       ...['--url', url, '--id', id, '--name', id],
       ...['--concurrency', String(concurrency), '--prefetch', String(prefetch)],
+      ...extraArgs,
     ],
     { ready: /connected to \S+/, profileDir, label: `chronoq worker ${id}` },
   );

@@ -66,3 +66,50 @@ export function collectErrors(page: Page): string[] {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   return errors;
 }
+
+/**
+ * What sticks out sideways at this window size: the page or its main area scrolling
+ * horizontally, or an element reaching past the right edge of its card (or of the main area)
+ * without a scrolling box of its own in between. Each as a short description; none is right.
+ */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const root = document.scrollingElement ?? document.documentElement;
+    if (root.scrollWidth > root.clientWidth) {
+      out.push(`the page scrolls sideways (${root.scrollWidth} > ${root.clientWidth})`);
+    }
+    const main = document.querySelector('main');
+    if (!main) return out;
+    if (main.scrollWidth > main.clientWidth) {
+      out.push(`main scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+    }
+    const name = (e: Element) =>
+      `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${
+        typeof e.className === 'string' && e.className ? `.${e.className.split(' ').join('.')}` : ''
+      }${e.getAttribute('data-testid') ? `[${e.getAttribute('data-testid')}]` : ''}`;
+    const seen = new Set<Element>();
+    for (const e of main.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      let box: Element | null = e.parentElement;
+      let clipped = false;
+      while (box && box !== main && !box.classList.contains('card')) {
+        if (getComputedStyle(box).overflowX !== 'visible') clipped = true;
+        box = box.parentElement;
+      }
+      if (clipped || !box) continue;
+      const edge =
+        box === main
+          ? main.clientWidth + main.getBoundingClientRect().left
+          : box.getBoundingClientRect().right;
+      if (r.right > edge + 1) {
+        seen.add(e);
+        if (e.parentElement && seen.has(e.parentElement)) continue;
+        out.push(`${name(e)} reaches ${Math.round(r.right - edge)}px past ${name(box)}`);
+        if (out.length > 10) break;
+      }
+    }
+    return out;
+  });
+}

@@ -10,7 +10,7 @@ import { DeadLetters } from './pages/dead-letters';
 import { Workers } from './pages/workers';
 import { Queues } from './pages/queues';
 import { Workflows, WorkflowDetail } from './pages/workflows';
-import { Schedules } from './pages/schedules';
+import { ScheduleDetailPage, Schedules } from './pages/schedules';
 import { Empty } from './components/ui';
 
 export interface Features {
@@ -23,8 +23,8 @@ export interface Features {
  * server registers (a test holds the two equal), so reading it is the probe, and no 404 lands
  * in the console; if the document itself cannot be read, ask the endpoints directly.
  */
-function useFeatures(token: string | null, blocked: boolean): Features {
-  const [f, setF] = useState<Features>({ workflows: false, schedules: false });
+function useFeatures(token: string | null, blocked: boolean): Features | null {
+  const [f, setF] = useState<Features | null>(null);
   useEffect(() => {
     if (blocked) return;
     const ac = new AbortController();
@@ -67,7 +67,7 @@ const NAV: { to: string; label: string; icon: string; feature?: keyof Features }
   { to: '/schedules', label: 'Schedules', icon: '⟳', feature: 'schedules' },
 ];
 
-function Nav(props: { features: Features; token: string | null }) {
+function Nav(props: { features: Features | null; token: string | null }) {
   const { path } = useLocation();
   const live = useLiveSnapshot();
   const dead = (live.queues ?? []).reduce((a, q) => a + (q.counts.failed ?? 0), 0);
@@ -79,7 +79,7 @@ function Nav(props: { features: Features; token: string | null }) {
         <span className="logo">◷</span> Chronoq
       </div>
       <ul>
-        {NAV.filter((n) => !n.feature || props.features[n.feature]).map((n) => (
+        {NAV.filter((n) => !n.feature || props.features?.[n.feature]).map((n) => (
           <li key={n.to}>
             <Link
               to={n.to}
@@ -108,8 +108,9 @@ function Nav(props: { features: Features; token: string | null }) {
   );
 }
 
-function Routes(props: { features: Features }) {
+function Routes(props: { features: Features | null }) {
   const { path } = useLocation();
+  const features = props.features;
   if (path === '/' || path === '/index.html') return <Overview />;
   if (path === '/tasks') return <Tasks />;
   const task = match('/tasks/:id', path);
@@ -117,12 +118,19 @@ function Routes(props: { features: Features }) {
   if (path === '/dead-letters') return <DeadLetters />;
   if (path === '/workers') return <Workers />;
   if (path === '/queues') return <Queues />;
-  if (props.features.workflows) {
+  if (!features && /^\/(workflows|schedules)(\/|$)/.test(path)) {
+    return <div className="loading">Loading…</div>;
+  }
+  if (features?.workflows) {
     if (path === '/workflows') return <Workflows />;
     const wf = match('/workflows/:id', path);
     if (wf) return <WorkflowDetail id={wf.id!} />;
   }
-  if (props.features.schedules && path === '/schedules') return <Schedules />;
+  if (features?.schedules) {
+    if (path === '/schedules') return <Schedules />;
+    const sc = match('/schedules/:id', path);
+    if (sc) return <ScheduleDetailPage id={sc.id!} />;
+  }
   return (
     <Empty title="Nothing here">
       No page at <code>{path}</code>. <Link to="/">Back to the overview</Link>.

@@ -63,6 +63,14 @@ export interface Task {
   stepId: string | null;
   scheduleId: string | null;
   fireAt: string | null;
+  restart?: 'never' | 'always' | 'on-failure';
+  /** A fan-out child's parent task. */
+  parentId?: string | null;
+  shards?: number | null;
+  broadcast?: boolean;
+  shard?: { index: number; total: number } | null;
+  /** A saga compensation (of the step `stepId`). */
+  compensation?: boolean;
   attempts?: Attempt[];
   events?: TaskEvent[];
 }
@@ -129,6 +137,8 @@ export interface WorkerInfo {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   capacity: number;
+  /** Assignments it takes beyond `capacity`, queued on the worker until a slot frees. */
+  prefetch?: number;
   load: number;
   types: string[] | null;
   executors: string[];
@@ -176,17 +186,53 @@ export interface Workflow {
   counts: Record<string, number>;
 }
 
+/** A schedule as `GET /schedules` answers it (src/protocol/schedule-views.ts). */
 export interface Schedule {
-  id?: string;
+  id: string;
   name: string;
-  cron?: string | null;
-  every?: string | number | null;
-  at?: string | null;
-  timezone?: string | null;
-  paused?: boolean;
-  nextFireAt?: string | null;
-  lastFireAt?: string | null;
-  runs?: number;
-  task?: { type?: string; queue?: string };
-  [key: string]: unknown;
+  /** Exactly one of cron, every (ms) and at is set. */
+  cron: string | null;
+  every: number | null;
+  at: string | null;
+  timezone: string;
+  overlap: 'allow' | 'skip' | 'buffer-one' | 'cancel-previous';
+  misfire: 'skip' | 'fire-once' | { catchUp: number };
+  startAt: string | null;
+  endAt: string | null;
+  maxRuns: number | null;
+  jitterMs: number;
+  paused: boolean;
+  /** The task each fire makes. */
+  task: Pick<
+    Task,
+    | 'type'
+    | 'queue'
+    | 'payload'
+    | 'priority'
+    | 'maxAttempts'
+    | 'backoff'
+    | 'timeoutMs'
+    | 'concurrencyKey'
+    | 'executor'
+    | 'selector'
+    | 'tolerations'
+    | 'resources'
+    | 'labels'
+  > & { restart?: string };
+  /** The next fire time; null when paused or done. */
+  nextFireAt: string | null;
+  /** The next five fire times (none while paused). */
+  nextFires: string[];
+  /** Tasks made by fires so far (manual triggers not counted). */
+  runs: number;
+  lastFireAt: string | null;
+  bufferedFireAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** `GET /schedules/:id`: the schedule with its most recent runs, newest first. */
+export interface ScheduleDetail extends Schedule {
+  recentRuns: Task[];
 }

@@ -35,10 +35,16 @@ const EXPIRE_BATCH = 1000;
  * when there are several), let the domain decide, write the patches in batch statements, and
  * emit the collected changes once, on commit.
  */
+/** Queue names remembered as stored, at most (names are user input: bound the memory). */
+const MAX_REMEMBERED_QUEUES = 10_000;
+
 export class TaskWrites {
   private readonly updates = new TaskUpdates();
   /** Workflows and fan-out, sharing this writer's batch updates. */
   readonly flow: Flows;
+
+  /** Queues known to be stored (they are never deleted). */
+  private readonly storedQueues = new Set<string>();
 
   constructor(private readonly ctx: PgContext) {
     this.flow = new Flows(ctx, this.updates);
@@ -48,9 +54,9 @@ export class TaskWrites {
    * One statement inserts the batch; a (queue, idempotency key) already stored, or repeated in
    * the batch, is skipped by ON CONFLICT and answered with the stored task.
    */
-  insert(specs: NewTask[], now: number): Promise<InsertResult[]> {
-    if (specs.length === 0) return Promise.resolve([]);
-    return this.ctx.write(async (tx) => {
+  async insert(specs: NewTask[], now: number): Promise<InsertResult[]> {
+    if (specs.length === 0) return [];
+    const { results, queues } = await this.ctx.write(async (tx) => {
       const built = specs.map((spec) => buildTask(spec, newId(now), now));
       // Keyed rows in key order (stable: the first of a repeated key wins), so two batches
       // with the same keys in other orders wait on each other instead of deadlocking.
@@ -87,11 +93,19 @@ export class TaskWrites {
         tasks.changes.push(toChange(task));
       }
       await tasks.flush(tx);
-      const queues = [...new Set(results.filter((r) => r.created).map((r) => r.task.queue))].sort();
+      // Queues are never deleted, so a queue this writer saw stored needs no round trip.
+      const queues = [...new Set(results.filter((r) => r.created).map((r) => r.task.queue))]
+        .filter((q) => !this.storedQueues.has(q))
+        .sort();
       const touched = queues.length > 0 ? await tx.rows(SQL.queueTouch, [queues]) : [];
       if (touched.length > 0) tx.emit({ kind: 'queues' });
-      return results;
+      return { results, queues };
     });
+    // Only once committed: a rolled-back touch stored nothing.
+    if (this.storedQueues.size < MAX_REMEMBERED_QUEUES) {
+      for (const q of queues) this.storedQueues.add(q);
+    }
+    return results;
   }
 
   act(id: string, action: OperatorAction, now: number, actor: string | null): Promise<ActResult> {

@@ -243,3 +243,17 @@ export const STATE_COLORS: Record<string, string> = {
   cancelled: '#6b7280',
   skipped: '#9ca3af',
 };
+
+/** The colour key of SplitBars. */
+export function StateLegend(props: { states: readonly string[] }) {
+  return (
+    <div className="legend" data-testid="state-legend">
+      {props.states.map((s) => (
+        <span className="legend-item" key={s}>
+          <i style={{ background: STATE_COLORS[s] }} />
+          {s}
+        </span>
+      ))}
+    </div>
+  );
+}

@@ -9,7 +9,7 @@ export interface DagNode {
   note?: string | null;
 }
 
-const W = 150;
+const W = 170;
 const H = 46;
 const GAP_X = 60;
 const GAP_Y = 18;
@@ -124,7 +124,7 @@ export function DagGraph(props: { nodes: DagNode[] }) {
               <title>{`${n.id}: ${state}${n.note ? ` · ${n.note}` : ''}`}</title>
               <rect className={`dag-node state-${state}`} width={W} height={H} rx={7} />
               <text className="dag-label" x={10} y={19}>
-                {n.id.length > 20 ? `${n.id.slice(0, 19)}…` : n.id}
+                {n.id.length > 22 ? `${n.id.slice(0, 21)}…` : n.id}
               </text>
               <text className="dag-state" x={10} y={36}>
                 {state}

@@ -168,7 +168,7 @@ export function DeadLetters() {
             actions={(t) => (
               <>
                 <button
-                  className="btn small"
+                  className="btn"
                   onClick={() => navigate(`/tasks/${encodeURIComponent(t.id)}`)}
                 >
                   Inspect

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { LineChart, SplitBar, StackedArea, STATE_COLORS } from '../components/charts';
+import { LineChart, SplitBar, StackedArea, STATE_COLORS, StateLegend } from '../components/charts';
 import { Card, Empty, ErrorBanner, Meter, PageHeader, Stat } from '../components/ui';
 import { ago, clock, time } from '../format';
 import { useNow, useResource } from '../hooks';
@@ -29,7 +29,8 @@ function series(buckets: Bucket[], openedAt: number, now: number): Slot[] {
   for (let t = first; t <= end; t += BUCKET_MS) {
     out.push({
       t,
-      b: t < opened ? null : (byT.get(t) ?? { t, started: 0, succeeded: 0, failed: 0 }),
+      b:
+        t < opened ? null : (byT.get(t) ?? { t, started: 0, succeeded: 0, failed: 0, byQueue: {} }),
     });
   }
   return out;
@@ -73,7 +74,7 @@ export function Overview() {
     <div className="page" data-testid="page-overview">
       <PageHeader
         title="Overview"
-        sub={`Live since ${clock(live.openedAt)} · throughput counted from the event stream, per 5 s`}
+        sub={`Throughput per 5 s since ${clock(live.openedAt)}: the recent tasks, then live from the event stream`}
       />
       <ErrorBanner error={live.queuesError ?? workers.error ?? cluster.error} />
       <div className="stats">
@@ -99,9 +100,14 @@ export function Overview() {
           title={
             <>
               Throughput{' '}
-              <span className="muted small">
-                since this page opened · {totals.started} started, {totals.succeeded} succeeded,{' '}
-                {totals.failed} failed
+              <span
+                className="muted small"
+                data-testid="throughput-totals"
+                data-backfilled={live.backfilled}
+                data-totals={JSON.stringify(totals)}
+              >
+                since {clock(live.openedAt)} · {totals.started} started, {totals.succeeded}{' '}
+                succeeded, {totals.failed} failed
               </span>
             </>
           }
@@ -171,29 +177,32 @@ export function Overview() {
           {queues.length === 0 ? (
             <Empty title="No queues yet">A queue appears when a task names it.</Empty>
           ) : (
-            <table className="table compact">
-              <tbody>
-                {queues.map((q) => (
-                  <tr key={q.name}>
-                    <td className="nowrap">
-                      {q.name}{' '}
-                      {q.paused ? <span className="badge state-paused">paused</span> : null}
-                    </td>
-                    <td className="num muted small nowrap">{open(q)}</td>
-                    <td className="wide">
-                      <SplitBar
-                        scale={maxDepth}
-                        parts={SHOWN.map((s) => ({
-                          name: s,
-                          value: q.counts[s] ?? 0,
-                          color: STATE_COLORS[s]!,
-                        }))}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <>
+              <StateLegend states={SHOWN} />
+              <table className="table compact">
+                <tbody>
+                  {queues.map((q) => (
+                    <tr key={q.name}>
+                      <td className="nowrap">
+                        {q.name}{' '}
+                        {q.paused ? <span className="badge state-paused">paused</span> : null}
+                      </td>
+                      <td className="num muted small nowrap">{open(q)}</td>
+                      <td className="wide">
+                        <SplitBar
+                          scale={maxDepth}
+                          parts={SHOWN.map((s) => ({
+                            name: s,
+                            value: q.counts[s] ?? 0,
+                            color: STATE_COLORS[s]!,
+                          }))}
+                        />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
         </Card>
         <Card

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { api, ApiError, messageOf } from '../api';
 import {
   ActionButton,
@@ -10,12 +10,12 @@ import {
   PageHeader,
   StateBadge,
 } from '../components/ui';
-import { ago, between, duration, time } from '../format';
+import { ago, between, clock, duration, percent, percentText, plural, time } from '../format';
 import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
 import { followSse } from '../sse';
-import { TERMINAL, type LogLine, type Task } from '../types';
+import { TERMINAL, type LogLine, type Task, type TaskEvent } from '../types';
 
 const MAX_LINES = 2000;
 
@@ -82,7 +82,7 @@ function LogTail(props: { id: string; attempt: number; terminal: boolean }) {
       }
     >
       <div
-        className="logs"
+        className={`logs${lines.length === 0 ? ' empty-logs' : ''}`}
         ref={box}
         data-testid="logs"
         onScroll={(e) => {
@@ -97,8 +97,13 @@ function LogTail(props: { id: string; attempt: number; terminal: boolean }) {
         ) : (
           lines.map((l) => (
             <div key={l.seq} className={`log log-${l.stream}`}>
-              <span className="log-meta" title={time(l.at)}>
-                #{l.attempt} {l.stream}
+              <span
+                className="log-meta"
+                title={`attempt ${l.attempt} · ${l.stream} · ${time(l.at)}`}
+              >
+                {props.attempt > 1 ? `#${l.attempt} ` : ''}
+                {clock(Date.parse(l.at))}
+                {l.stream === 'log' ? '' : ` ${l.stream}`}
               </span>
               <span className="log-line">{l.line}</span>
             </div>
@@ -107,6 +112,87 @@ function LogTail(props: { id: string; attempt: number; terminal: boolean }) {
       </div>
     </Card>
   );
+}
+
+interface Entry {
+  at: string;
+  /** Where it sorts: an attempt's start goes before every event of that attempt. */
+  sortAt?: string;
+  kind: string;
+  title: string;
+  note: string | null;
+  detail: string | null;
+  tone: 'info' | 'ok' | 'bad' | 'act';
+}
+
+/** A short, readable form of an event's detail: its error, worker and other fields. */
+function describe(detail: Record<string, unknown> | null): string | null {
+  if (!detail) return null;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(detail)) {
+    if (k === 'action' || k === 'want' || v === null || v === undefined) continue;
+    if (k === 'error' && typeof v === 'object' && v && 'message' in v) {
+      parts.push(String((v as { message: unknown }).message));
+    } else if (k === 'workerId') {
+      parts.push(`on ${String(v)}`);
+    } else {
+      parts.push(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    }
+  }
+  return parts.length ? parts.join(' · ') : null;
+}
+
+function eventEntry(e: TaskEvent): Entry {
+  // "running → running" (a wanted state set, the state not yet moved) says nothing.
+  const move = e.from === e.to ? '' : `${e.from ?? '∅'} → ${e.to ?? '∅'}`;
+  const by = e.actor ? ` · by ${e.actor}` : '';
+  const att = e.attempt ? ` · attempt ${e.attempt}` : '';
+  const bad = e.to === 'failed' || e.kind === 'failed' || e.kind === 'lost';
+  const act = ['pause', 'resume', 'cancel', 'retry'].includes(e.kind);
+  return {
+    at: e.at,
+    kind: e.kind,
+    title: e.kind,
+    note: `${move}${att}${by}`.replace(/^ · /, '') || null,
+    detail: describe(e.detail),
+    tone: bad ? 'bad' : act ? 'act' : e.to === 'succeeded' ? 'ok' : 'info',
+  };
+}
+
+/**
+ * One timeline of the task: its recorded events (submitted, actions, failures, ...) merged with
+ * its attempts (each start on a worker and its end), oldest first.
+ */
+export function timelineOf(t: Task): Entry[] {
+  const out: Entry[] = (t.events ?? []).map(eventEntry);
+  const hasEvent = (kind: string, attempt: number) =>
+    (t.events ?? []).some((e) => e.attempt === attempt && (e.kind === kind || e.to === kind));
+  for (const a of t.attempts ?? []) {
+    const first = (t.events ?? [])
+      .filter((e) => e.attempt === a.attempt)
+      .reduce((m, e) => (e.at < m ? e.at : m), a.startedAt);
+    out.push({
+      at: a.startedAt,
+      sortAt: first,
+      kind: 'started',
+      title: `attempt ${a.attempt} started`,
+      note: a.workerId ? `on ${a.workerId}` : null,
+      detail: null,
+      tone: 'info',
+    });
+    if (a.finishedAt && !hasEvent(a.outcome, a.attempt)) {
+      out.push({
+        at: a.finishedAt,
+        kind: a.outcome,
+        title: `attempt ${a.attempt} ${a.outcome}`,
+        note: `after ${between(a.startedAt, a.finishedAt)}`,
+        detail: a.error?.message ?? null,
+        tone: a.outcome === 'succeeded' ? 'ok' : a.error ? 'bad' : 'info',
+      });
+    }
+  }
+  const key = (e: Entry) => e.sortAt ?? e.at;
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.sortAt ? -1 : 0));
 }
 
 export function TaskDetail(props: { id: string }) {
@@ -157,7 +243,10 @@ export function TaskDetail(props: { id: string }) {
     }
   };
   const ex = t.executor;
-  const timeline = [...(t.events ?? [])].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const pct = percent(t.progress);
+  const timeline = timelineOf(t);
+  const terminal = TERMINAL.has(t.state);
+  const worker = t.workerId ?? t.attempts?.[t.attempts.length - 1]?.workerId ?? null;
 
   return (
     <div className="page" data-testid="page-task">
@@ -210,7 +299,11 @@ export function TaskDetail(props: { id: string }) {
           <div className="stat-value">
             <StateBadge state={t.state} want={t.want} />
           </div>
-          <div className="stat-label">state · wants {t.want}</div>
+          <div className="stat-label">
+            {terminal || t.want === 'run' || (t.want === 'pause' && t.state === 'paused')
+              ? 'state'
+              : `state · wants ${t.want}`}
+          </div>
         </div>
         <div className="stat">
           <div className="stat-value">
@@ -220,27 +313,33 @@ export function TaskDetail(props: { id: string }) {
           <div className="stat-label">attempt · {t.attemptsLeft} left</div>
         </div>
         <div className="stat">
-          <div className="stat-value">
-            {t.progress === null ? '—' : `${Math.round(t.progress)}%`}
+          <div className="stat-value" data-testid="task-progress">
+            {percentText(t.progress) ?? '—'}
           </div>
           <div className="stat-label">progress</div>
-          {t.progress !== null ? (
+          {pct !== null ? (
             <div className="progress">
-              <div style={{ width: `${Math.min(100, t.progress)}%` }} />
+              <div style={{ width: `${pct}%` }} />
             </div>
           ) : null}
         </div>
         <div className="stat">
           <div className="stat-value small-value">{between(t.startedAt, t.finishedAt, now)}</div>
           <div className="stat-label">
-            {t.finishedAt ? 'ran for' : t.startedAt ? 'running for' : 'not started'}
+            {t.finishedAt
+              ? 'ran for'
+              : !t.startedAt
+                ? 'not started'
+                : t.state === 'paused'
+                  ? 'since it started'
+                  : 'running for'}
           </div>
         </div>
         <div className="stat">
-          <div className="stat-value small-value mono ellipsis" title={t.workerId ?? ''}>
-            {t.workerId ?? '—'}
+          <div className="stat-value small-value mono ellipsis" title={worker ?? ''}>
+            {worker ?? '—'}
           </div>
-          <div className="stat-label">worker</div>
+          <div className="stat-label">{t.workerId ? 'worker' : 'last worker'}</div>
         </div>
       </div>
       <div className="grid-2">
@@ -268,9 +367,10 @@ export function TaskDetail(props: { id: string }) {
               </dd>
               <dt>limits</dt>
               <dd>
-                timeout {t.timeoutMs === null ? 'none' : duration(t.timeoutMs)} · {t.maxAttempts}{' '}
-                attempts · {t.backoff.kind} backoff {duration(t.backoff.initialMs)}–
-                {duration(t.backoff.maxMs)}
+                timeout {t.timeoutMs === null ? 'none' : duration(t.timeoutMs)} ·{' '}
+                {plural(t.maxAttempts, 'attempt')} · {t.backoff.kind} backoff{' '}
+                {duration(t.backoff.initialMs)} to {duration(t.backoff.maxMs)}
+                {t.restart && t.restart !== 'never' ? ` · restart ${t.restart}` : ''}
                 {t.resources.cpu !== undefined || t.resources.memoryMb !== undefined
                   ? ` · cpu ${t.resources.cpu ?? '—'}, memory ${t.resources.memoryMb ?? '—'} MB`
                   : ''}
@@ -319,16 +419,42 @@ export function TaskDetail(props: { id: string }) {
               {t.workflowId ? (
                 <>
                   <dt>workflow</dt>
-                  <dd className="mono">
-                    {t.workflowId} · step {t.stepId}
+                  <dd data-testid="task-workflow">
+                    <Link to={`/workflows/${encodeURIComponent(t.workflowId)}`} className="mono">
+                      {t.workflowId}
+                    </Link>{' '}
+                    · {t.compensation ? 'compensation of step' : 'step'}{' '}
+                    <span className="mono">{t.stepId}</span>
                   </dd>
                 </>
               ) : null}
               {t.scheduleId ? (
                 <>
                   <dt>schedule</dt>
-                  <dd className="mono">
-                    {t.scheduleId} · fire {time(t.fireAt)}
+                  <dd data-testid="task-schedule">
+                    <Link to={`/schedules/${encodeURIComponent(t.scheduleId)}`} className="mono">
+                      {t.scheduleId}
+                    </Link>{' '}
+                    · {t.fireAt ? `fire time ${time(t.fireAt)}` : 'triggered by hand'}
+                  </dd>
+                </>
+              ) : null}
+              {t.parentId ? (
+                <>
+                  <dt>parent</dt>
+                  <dd>
+                    <Link to={`/tasks/${encodeURIComponent(t.parentId)}`} className="mono">
+                      {t.parentId}
+                    </Link>
+                    {t.shard ? ` · shard ${t.shard.index + 1} of ${t.shard.total}` : ''}
+                  </dd>
+                </>
+              ) : null}
+              {t.shards || t.broadcast ? (
+                <>
+                  <dt>fan-out</dt>
+                  <dd>
+                    {t.broadcast ? 'broadcast to every matching worker' : `${t.shards} shards`}
                   </dd>
                 </>
               ) : null}
@@ -364,25 +490,31 @@ export function TaskDetail(props: { id: string }) {
                     <th>worker</th>
                     <th>started</th>
                     <th>took</th>
-                    <th>error</th>
                   </tr>
                 </thead>
                 <tbody>
                   {(t.attempts ?? []).map((a) => (
-                    <tr key={a.attempt}>
-                      <td>{a.attempt}</td>
-                      <td>
-                        <span className={`badge outcome-${a.outcome}`}>{a.outcome}</span>
-                      </td>
-                      <td className="mono ellipsis" title={a.workerId ?? ''}>
-                        {a.workerId ?? '—'}
-                      </td>
-                      <td className="nowrap">{time(a.startedAt)}</td>
-                      <td className="nowrap">{between(a.startedAt, a.finishedAt, now)}</td>
-                      <td className="ellipsis" title={a.error?.message}>
-                        {a.error?.message ?? ''}
-                      </td>
-                    </tr>
+                    <Fragment key={a.attempt}>
+                      <tr className={a.error ? 'has-detail' : undefined}>
+                        <td>{a.attempt}</td>
+                        <td>
+                          <span className={`badge outcome-${a.outcome}`}>{a.outcome}</span>
+                        </td>
+                        <td className="mono ellipsis" title={a.workerId ?? ''}>
+                          {a.workerId ?? '—'}
+                        </td>
+                        <td className="nowrap">{time(a.startedAt)}</td>
+                        <td className="nowrap">{between(a.startedAt, a.finishedAt, now)}</td>
+                      </tr>
+                      {a.error ? (
+                        <tr className="detail-row">
+                          <td />
+                          <td colSpan={4} className="error-text small" title={a.error.message}>
+                            {a.error.message}
+                          </td>
+                        </tr>
+                      ) : null}
+                    </Fragment>
                   ))}
                 </tbody>
               </table>
@@ -391,23 +523,14 @@ export function TaskDetail(props: { id: string }) {
           <Card title="Timeline">
             <ol className="timeline" data-testid="timeline">
               {timeline.map((e, i) => (
-                <li key={i}>
+                <li key={i} className={`tl-${e.tone}`} data-kind={e.kind}>
                   <span className="when" title={time(e.at)}>
                     {time(e.at)}
                   </span>
                   <span className="what">
-                    <b>{e.kind}</b>
-                    {e.from || e.to ? (
-                      <span className="muted">
-                        {' '}
-                        {e.from ?? '∅'} → {e.to ?? '∅'}
-                      </span>
-                    ) : null}
-                    {e.attempt ? <span className="muted"> · attempt {e.attempt}</span> : null}
-                    {e.actor ? <span className="muted"> · by {e.actor}</span> : null}
-                    {e.detail && Object.keys(e.detail).length ? (
-                      <span className="detail mono"> {JSON.stringify(e.detail)}</span>
-                    ) : null}
+                    <b>{e.title}</b>
+                    {e.note ? <span className="muted"> {e.note}</span> : null}
+                    {e.detail ? <div className="detail">{e.detail}</div> : null}
                   </span>
                 </li>
               ))}

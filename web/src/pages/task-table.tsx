@@ -1,8 +1,16 @@
 import type { ReactNode } from 'react';
 import { StateBadge, Labels } from '../components/ui';
-import { ago, shortId, time } from '../format';
+import { ago, percentText, shortId, time } from '../format';
 import { Link } from '../router';
 import type { Task } from '../types';
+
+/** Where a task came from, when not submitted on its own. */
+function origin(t: Task): string | null {
+  if (t.stepId) return t.compensation ? `undo ${t.stepId}` : `step ${t.stepId}`;
+  if (t.shard) return `shard ${t.shard.index + 1}/${t.shard.total}`;
+  if (t.scheduleId) return t.fireAt ? 'scheduled' : 'triggered';
+  return null;
+}
 
 /** The task table shared by Tasks and Dead letters. */
 export function TaskTable(props: {
@@ -64,14 +72,18 @@ export function TaskTable(props: {
                 {shortId(t.id)}
               </Link>
             </td>
-            <td className="nowrap ellipsis" title={t.type}>
+            <td
+              className="nowrap ellipsis"
+              title={`${t.type}${origin(t) ? ` · ${origin(t)}` : ''}`}
+            >
               {t.type}
+              {origin(t) ? <span className="muted small"> · {origin(t)}</span> : null}
             </td>
             <td className="nowrap">{t.queue}</td>
             <td className="nowrap">
               <StateBadge state={t.state} want={t.want} />
-              {t.progress !== null && t.state === 'running' ? (
-                <span className="muted small"> {Math.round(t.progress)}%</span>
+              {percentText(t.progress) !== null && t.state === 'running' ? (
+                <span className="muted small"> {percentText(t.progress)}</span>
               ) : null}
             </td>
             <td className="num">

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { api } from '../api';
 import { ActionButton, Empty, ErrorBanner, Labels, Meter, PageHeader } from '../components/ui';
 import { ago, time } from '../format';
-import { useNow, useResource } from '../hooks';
+import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
-import type { WorkerInfo } from '../types';
+import type { TaskPage, WorkerInfo } from '../types';
 
 function status(w: WorkerInfo): { text: string; tone: string } {
   if (w.status !== 'live')
@@ -22,6 +22,25 @@ export function Workers() {
     5000,
   );
   useLive('workers', workers.reload);
+  // What each worker holds right now, from the tasks themselves (heartbeats report the load
+  // only every few seconds): running and paused ones, and those waiting in its prefetch.
+  const held = useResource(
+    'worker-tasks',
+    (signal) =>
+      api<TaskPage>('GET', '/tasks?state=assigned,running,paused&limit=1000', undefined, {
+        signal,
+      }),
+    5000,
+  );
+  const reloadHeld = useDebounced(held.reload, 500);
+  useLive('tasks', reloadHeld);
+  const holding = new Map<string, { running: number; assigned: number; paused: number }>();
+  for (const t of held.data?.tasks ?? []) {
+    if (!t.workerId) continue;
+    const h = holding.get(t.workerId) ?? { running: 0, assigned: 0, paused: 0 };
+    if (t.state === 'running' || t.state === 'assigned' || t.state === 'paused') h[t.state] += 1;
+    holding.set(t.workerId, h);
+  }
   const [error, setError] = useState<string | null>(null);
   const list = workers.data?.workers ?? [];
   const act = (w: WorkerInfo, action: 'cordon' | 'uncordon' | 'drain') => async () => {
@@ -60,6 +79,7 @@ export function Workers() {
           <tbody>
             {list.map((w) => {
               const s = status(w);
+              const h = holding.get(w.id);
               const beat = now - Date.parse(w.heartbeatAt);
               return (
                 <tr key={w.id} data-worker-id={w.id}>
@@ -67,8 +87,11 @@ export function Workers() {
                     <div className="strong ellipsis" title={w.id}>
                       {w.name}
                     </div>
-                    <div className="muted small mono">
-                      replica {w.replicaId} · up {ago(w.startedAt, now).replace(' ago', '')}
+                    <div
+                      className="muted small ellipsis"
+                      title={`id ${w.id} · replica ${w.replicaId}`}
+                    >
+                      via {w.replicaId} · up {ago(w.startedAt, now).replace(' ago', '')}
                     </div>
                   </td>
                   <td>
@@ -76,8 +99,22 @@ export function Workers() {
                       {s.text}
                     </span>
                   </td>
-                  <td className="load-col">
-                    <Meter value={w.load} max={w.capacity} />
+                  <td className="load-col" data-testid="worker-load">
+                    <Meter
+                      value={w.load}
+                      max={w.capacity}
+                      label={`${w.load} / ${w.capacity} slots`}
+                    />
+                    <div className="muted small nowrap" data-testid="worker-held">
+                      {h && h.paused ? `${h.paused} paused · ` : ''}
+                      {w.prefetch ? (
+                        <span data-testid="worker-prefetch">
+                          {h?.assigned ?? 0} of {w.prefetch} prefetched
+                        </span>
+                      ) : h?.assigned ? (
+                        `${h.assigned} starting`
+                      ) : null}
+                    </div>
                   </td>
                   <td
                     className={`nowrap ${w.status === 'live' && beat > 10_000 ? 'warn-text' : ''}`}
@@ -110,7 +147,7 @@ export function Workers() {
                     </div>
                   </td>
                   <td className="nowrap right">
-                    {w.cordoned || w.draining ? (
+                    {w.cordoned ? (
                       <ActionButton
                         label="Uncordon"
                         run={act(w, 'uncordon')}
@@ -132,6 +169,7 @@ export function Workers() {
                       run={act(w, 'drain')}
                       onError={setError}
                       disabled={w.status !== 'live' || w.draining}
+                      title="Stop new placements and let its running tasks finish"
                       tone="danger"
                       testid="drain"
                     />

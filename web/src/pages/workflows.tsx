@@ -1,15 +1,32 @@
 import { useState } from 'react';
 import { api, qs } from '../api';
+import { SplitBar, STATE_COLORS } from '../components/charts';
 import { DagGraph } from '../components/dag';
 import { ActionButton, Card, Empty, ErrorBanner, PageHeader, StateBadge } from '../components/ui';
-import { ago, shortId, time } from '../format';
+import { ago, between, shortId, time } from '../format';
 import { useDebounced, useNow, useResource } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
 import type { TaskPage, Workflow } from '../types';
-import { TaskTable } from './task-table';
 
 const ACTIVE = new Set(['running', 'compensating']);
+const STEP_STATES = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+  'running',
+  'assigned',
+  'paused',
+  'ready',
+  'pending',
+  'blocked',
+] as const;
+const ended = (w: Workflow) =>
+  ['succeeded', 'failed', 'cancelled', 'skipped'].reduce(
+    (a, st) => a + ((w.counts as Record<string, number>)[st] ?? 0),
+    0,
+  );
 
 export function Workflows() {
   const now = useNow(5000);
@@ -46,7 +63,7 @@ export function Workflows() {
                 <th>id</th>
                 <th>name</th>
                 <th>state</th>
-                <th className="num">done</th>
+                <th className="bar-col">steps</th>
                 <th>on failure</th>
                 <th>created</th>
                 <th />
@@ -60,12 +77,26 @@ export function Workflows() {
                       {shortId(w.id)}
                     </Link>
                   </td>
-                  <td>{w.name}</td>
+                  <td className="strong">
+                    <Link to={`/workflows/${encodeURIComponent(w.id)}`}>{w.name}</Link>
+                  </td>
                   <td>
                     <StateBadge state={w.state} />
                   </td>
-                  <td className="num">
-                    {w.counts.succeeded ?? 0}/{w.steps.length}
+                  <td className="bar-col">
+                    <div className="bar-with-count">
+                      <SplitBar
+                        scale={w.steps.length}
+                        parts={STEP_STATES.map((st) => ({
+                          name: st,
+                          value: (w.counts as Record<string, number>)[st] ?? 0,
+                          color: STATE_COLORS[st]!,
+                        }))}
+                      />
+                      <span className="muted small nowrap">
+                        {ended(w)}/{w.steps.length} ended
+                      </span>
+                    </div>
                   </td>
                   <td>{w.onFailure}</td>
                   <td title={time(w.createdAt)}>{ago(w.createdAt, now)}</td>
@@ -111,7 +142,7 @@ export function Workflows() {
 
 export function WorkflowDetail(props: { id: string }) {
   const { id } = props;
-  const now = useNow(5000);
+  const now = useNow(1000);
   const wf = useResource(`workflow:${id}`, (signal) =>
     api<Workflow>('GET', `/workflows/${encodeURIComponent(id)}`, undefined, { signal }),
   );
@@ -124,6 +155,7 @@ export function WorkflowDetail(props: { id: string }) {
   }, 300);
   const [error, setError] = useState<string | null>(null);
   const w = wf.data;
+  const byId = new Map((tasks.data?.tasks ?? []).map((t) => [t.id, t]));
   const stepTaskIds = new Set(
     (w?.steps ?? []).flatMap((s) => [s.taskId, s.compensation?.taskId ?? null]),
   );
@@ -135,7 +167,15 @@ export function WorkflowDetail(props: { id: string }) {
   });
   return (
     <div className="page" data-testid="page-workflow">
-      <PageHeader title={w?.name ?? 'Workflow'} sub={<span className="mono">{id}</span>}>
+      <PageHeader
+        title={w?.name ?? 'Workflow'}
+        sub={
+          <>
+            <Link to="/workflows">Workflows</Link> · <span className="mono">{id}</span>
+            {w ? <> · created {ago(w.createdAt, now)}</> : null}
+          </>
+        }
+      >
         {w ? (
           <ActionButton
             label="Cancel"
@@ -165,63 +205,69 @@ export function WorkflowDetail(props: { id: string }) {
                 dependsOn: s.dependsOn,
                 state: s.state,
                 taskId: s.taskId,
-                note: s.compensation ? `undo ${s.compensation.state}` : null,
+                note: s.compensation ? `↶ ${s.compensation.state}` : null,
               }))}
             />
           </Card>
-          <div className="grid-2">
-            <Card title="Steps">
-              <table className="table compact">
-                <thead>
-                  <tr>
-                    <th>step</th>
-                    <th>after</th>
-                    <th>when</th>
-                    <th>state</th>
-                    <th>compensation</th>
-                    <th>task</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {w.steps.map((s) => (
-                    <tr key={s.id} data-testid="workflow-step">
-                      <td className="mono">{s.id}</td>
+          <Card title="Steps">
+            <table className="table compact" data-testid="workflow-steps">
+              <thead>
+                <tr>
+                  <th>step</th>
+                  <th>after</th>
+                  <th>when</th>
+                  <th>state</th>
+                  <th>task</th>
+                  <th className="num">attempt</th>
+                  <th>took</th>
+                  <th>compensation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {w.steps.map((s) => {
+                  const t = s.taskId ? byId.get(s.taskId) : undefined;
+                  return (
+                    <tr key={s.id} data-testid="workflow-step" data-step={s.id}>
+                      <td className="mono strong">{s.id}</td>
                       <td className="mono">{s.dependsOn.join(', ') || '—'}</td>
                       <td>{s.when}</td>
-                      <td>{s.state ? <StateBadge state={s.state} /> : '—'}</td>
+                      <td>{s.state ? <StateBadge state={s.state} want={t?.want} /> : '—'}</td>
+                      <td className="nowrap">
+                        {s.taskId ? (
+                          <Link to={`/tasks/${encodeURIComponent(s.taskId)}`} title={s.taskId}>
+                            <span className="mono">{shortId(s.taskId)}</span>
+                          </Link>
+                        ) : (
+                          '—'
+                        )}
+                        {t ? (
+                          <span className="muted">
+                            {' '}
+                            {t.type} · {t.queue}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td className="num">{t ? `${t.attempt}/${t.maxAttempts}` : '—'}</td>
+                      <td className="nowrap">
+                        {t?.startedAt ? between(t.startedAt, t.finishedAt, now) : '—'}
+                      </td>
                       <td>
                         {s.compensation ? (
                           <Link to={`/tasks/${encodeURIComponent(s.compensation.taskId)}`}>
                             <StateBadge state={s.compensation.state} />
                           </Link>
                         ) : s.hasCompensation ? (
-                          'defined'
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                      <td className="mono">
-                        {s.taskId ? (
-                          <Link to={`/tasks/${encodeURIComponent(s.taskId)}`}>
-                            {shortId(s.taskId)}
-                          </Link>
+                          <span className="muted">defined</span>
                         ) : (
                           '—'
                         )}
                       </td>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Card>
-            <Card title="Tasks">
-              {tasks.data && tasks.data.tasks.length > 0 ? (
-                <TaskTable tasks={tasks.data.tasks} now={now} />
-              ) : (
-                <div className="muted">No task yet.</div>
-              )}
-            </Card>
-          </div>
+                  );
+                })}
+              </tbody>
+            </table>
+          </Card>
         </>
       ) : null}
     </div>
