@@ -2,12 +2,13 @@ import { expect } from 'vitest';
 import type { ChaosCluster } from '../../helpers/chaos-cluster.js';
 import { attemptEnds, heldBy, stateCounts, waitAllFinished } from '../../helpers/pg-history.js';
 import { readRuns, sameAttemptReruns } from '../../helpers/run-log.js';
+import { waitFor } from '../../helpers/wait.js';
 import { percentile, submitAll, workSpecs } from '../../helpers/submit.js';
 
 export interface WorkerKillsOptions {
   db: string;
   tasks: number;
-  /** Kill a worker this often while tasks remain... */
+  /** Kill a worker (one that runs a task) this often while tasks remain... */
   everyMs: number;
   /** ...at most this many times. */
   maxKills: number;
@@ -55,8 +56,18 @@ export async function workerKills(
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   while (victims.length < o.maxKills && (await unfinished()) > 0) {
-    await new Promise((r) => setTimeout(r, o.everyMs));
+    if (victims.length > 0) await new Promise((r) => setTimeout(r, o.everyMs));
     const id = workerIds[Math.floor(random() * workerIds.length)]!;
+    // Killed while it runs something, so that every kill has tasks to rescue.
+    const busy = await waitFor(
+      `worker ${id} to run a task`,
+      async () => {
+        if ((await heldBy(o.db, id)).some((h) => h.state === 'running')) return 'busy';
+        return (await unfinished()) === 0 ? 'done' : undefined;
+      },
+      { timeoutMs: o.timeoutMs, everyMs: 10 },
+    );
+    if (busy === 'done') break;
     const victim = cluster.workers.get(id)!;
     const at = Date.now();
     await cluster.kill(victim);
