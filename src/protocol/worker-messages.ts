@@ -113,6 +113,8 @@ export const workerToServerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('drain') }),
   z.strictObject({
     type: z.literal('reports'),
+    /** Numbers the message: the server acknowledges it (`ack`) once its reports are written. */
+    seq: z.int().min(0).optional(),
     reports: z.array(reportSchema).max(10_000),
     logs: z.array(logLineSchema).max(10_000).default([]),
   }),
@@ -132,4 +134,6 @@ export type ServerToWorker =
   | { type: 'want'; taskId: string; attempt: number; want: 'run' | 'pause' | 'cancel' }
   /** Stop this attempt and forget it: it is no longer this worker's (stale, timed out, lost). */
   | { type: 'revoke'; taskId: string; attempt: number; reason: string }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** The reports messages up to `seq` are written: their final reports need not be kept. */
+  | { type: 'ack'; seq: number };

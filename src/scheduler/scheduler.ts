@@ -8,6 +8,7 @@ import { Leadership } from './leadership.js';
 import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
+import { Pruner } from './pruner.js';
 import { ScheduleFirer } from './schedule-firer.js';
 
 export interface SchedulerOptions {
@@ -38,6 +39,13 @@ export interface SchedulerOptions {
   scheduleIdleMs?: number;
   /** A schedule fired: the tasks it made and how many fire times it passed over. */
   onScheduleFired?: (schedule: Schedule, created: Task[], skipped: number) => void;
+  /** Delete finished tasks older than this (null or absent: keep them all). */
+  retentionMs?: number | null;
+  /** How often retention runs when it has nothing left to delete (default: a tenth of the
+   * retention, from 1 s to 60 s). */
+  retentionIdleMs?: number;
+  /** Finished tasks deleted by retention. */
+  onPruned?: (count: number) => void;
 }
 
 /**
@@ -114,6 +122,23 @@ export class Scheduler {
       run: () => this.asLeader((f, now) => this.firer.pass(f, now)),
     });
     this.loops = [this.promote, this.placeLoop, this.timeouts, this.reap, this.scheduleLoop];
+    if (opts.retentionMs !== undefined && opts.retentionMs !== null) {
+      const pruner = new Pruner({
+        store: opts.store,
+        logger: opts.logger,
+        retentionMs: opts.retentionMs,
+        batchSize,
+        onPruned: opts.onPruned,
+      });
+      this.loops.push(
+        new Loop({
+          name: 'retention',
+          idleMs: opts.retentionIdleMs ?? Math.min(60_000, Math.max(1000, opts.retentionMs / 10)),
+          logger: opts.logger,
+          run: () => this.asLeader((f, now) => pruner.pass(f, now)),
+        }),
+      );
+    }
   }
 
   isLeader(): boolean {

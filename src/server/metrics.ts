@@ -17,6 +17,8 @@ export class Metrics {
   private readonly finished: Counter<'queue' | 'type' | 'outcome'>;
   private readonly runTime: Histogram<'queue' | 'type'>;
   private readonly queueWait: Histogram<'queue'>;
+  private readonly refused: Counter<'kind'>;
+  private readonly pruned: Counter;
   private readonly scheduleLateness: Histogram<'queue'>;
   private readonly scheduleFires: Counter<'outcome'>;
   readonly storeLatency: Histogram<'method'>;
@@ -41,6 +43,17 @@ export class Metrics {
       name: 'chronoq_tasks_finished_total',
       help: 'Attempts ended, by outcome: succeeded, failed (dead-lettered), retried, cancelled, snoozed, timeout, lost',
       labelNames: ['queue', 'type', 'outcome'],
+      registers,
+    });
+    this.pruned = new Counter({
+      name: 'chronoq_tasks_pruned_total',
+      help: 'Finished tasks deleted by retention (--retention), by this replica as leader',
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'chronoq_worker_reports_refused_total',
+      help: 'Worker reports refused as stale (an attempt that is no longer current: fencing)',
+      labelNames: ['kind'],
       registers,
     });
     this.runTime = new Histogram({
@@ -131,6 +144,7 @@ export class Metrics {
   reported(reports: Report[], results: ReportResult[], now: number): void {
     results.forEach((r, i) => {
       const report = reports[i];
+      if (report && !r.accepted) this.refused.inc({ kind: report.kind });
       if (!r.accepted || !r.task || !report) return;
       const t = r.task;
       if (report.kind === 'started') {
@@ -158,6 +172,10 @@ export class Metrics {
   scheduleFired(created: number, skipped: number): void {
     if (created > 0) this.scheduleFires.inc({ outcome: 'fired' }, created);
     if (skipped > 0) this.scheduleFires.inc({ outcome: 'skipped' }, skipped);
+  }
+
+  tasksPruned(count: number): void {
+    this.pruned.inc(count);
   }
 
   /** Attempts the leader ended (timeouts, lost workers). */

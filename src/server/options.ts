@@ -38,6 +38,8 @@ export interface ServerOptions {
   workerLeaseMs?: number;
   /** How long SIGTERM waits for running tasks before handing them back. */
   shutdownGraceMs?: number;
+  /** Delete finished tasks (with their history and logs) this long after they finished. */
+  retentionMs?: number | null;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -62,6 +64,7 @@ export interface CompiledServerOptions {
   workerHeartbeatMs: number;
   workerLeaseMs: number;
   shutdownGraceMs: number;
+  retentionMs: number | null;
   logLevel: NonNullable<ServerOptions['logLevel']>;
 }
 
@@ -87,6 +90,7 @@ export function compileServerOptions(o: ServerOptions = {}): CompiledServerOptio
     workerHeartbeatMs: o.workerHeartbeatMs ?? 2_000,
     workerLeaseMs: o.workerLeaseMs ?? 10_000,
     shutdownGraceMs: o.shutdownGraceMs ?? 10_000,
+    retentionMs: o.retentionMs ?? null,
     logLevel: o.logLevel ?? 'info',
   };
 }

@@ -103,6 +103,8 @@ export async function startServer(
       for (const t of created) metrics.taskSubmitted(t);
       metrics.scheduleFired(created.length, skipped);
     },
+    retentionMs: o.retentionMs,
+    onPruned: (count) => metrics.tasksPruned(count),
   });
   leading = () => scheduler.isLeader();
   const heartbeat = new ReplicaHeartbeat({

@@ -78,6 +78,12 @@ export interface Store {
   taskExpireDeadlines(fence: LeaderFence, now: number, random: () => number): Promise<Task[]>;
   /** The earliest running deadline, or null. */
   taskNextDeadline(): Promise<number | null>;
+  /**
+   * leader: retention. Delete up to `limit` finished tasks (terminal, finished before `before`),
+   * oldest first, with their attempts, history and logs. Workflow steps and fan-out tasks are
+   * kept (their workflow refers to them). Returns how many were deleted.
+   */
+  taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number>;
   /** leader: the tasks held by these workers go back as failed (or unstarted) attempts. */
   taskRequeueFromWorkers(
     fence: LeaderFence,

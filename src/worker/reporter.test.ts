@@ -4,9 +4,11 @@ import { Reporter } from './reporter.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
+type ReportsMessage = Extract<WorkerToServer, { type: 'reports' }>;
+
 function collector() {
-  const sent: WorkerToServer[] = [];
-  return { sent, send: (m: WorkerToServer) => (sent.push(m), true) };
+  const sent: ReportsMessage[] = [];
+  return { sent, send: (m: WorkerToServer) => (sent.push(m as ReportsMessage), true) };
 }
 
 describe('Reporter', () => {
@@ -57,6 +59,35 @@ describe('Reporter', () => {
       reports: [{ kind: 'succeeded', taskId: 'a' }],
       logs: [{ line: '2' }, { line: '3' }],
     });
+    // Sent, not yet written: still held for the server until it acknowledges the message.
+    expect(r.unsent()).toEqual([{ taskId: 'a', attempt: 3 }]);
+    r.acknowledged(c.sent[0]!.seq!);
+    expect(r.unsent()).toEqual([]);
+  });
+
+  it('sends final reports again after a reconnect unless they were acknowledged', async () => {
+    const r = new Reporter();
+    const first = collector();
+    r.attach(first.send);
+    r.report({ kind: 'succeeded', taskId: 'a', attempt: 1, result: 1 });
+    await tick();
+    r.report({ kind: 'progress', taskId: 'b', attempt: 1, progress: 0.5 });
+    r.report({ kind: 'failed', taskId: 'b', attempt: 1, error: { message: 'x' } });
+    await tick();
+    expect(first.sent.map((m) => m.seq)).toEqual([1, 2]);
+    r.acknowledged(1);
+    r.detach(); // the second message may never have been written
+    expect(r.unsent()).toEqual([{ taskId: 'b', attempt: 1 }]);
+    const second = collector();
+    r.attach(second.send);
+    await tick();
+    expect(second.sent).toHaveLength(1);
+    expect(second.sent[0]!.reports).toEqual([
+      { kind: 'failed', taskId: 'b', attempt: 1, error: { message: 'x' } },
+    ]);
+    r.acknowledged(second.sent[0]!.seq!);
+    r.detach();
+    expect(r.pending).toBe(0);
     expect(r.unsent()).toEqual([]);
   });
 

@@ -28,8 +28,14 @@ export class Reporter {
   private logs: LogLineMessage[] = [];
   /** `taskId:attempt` → index in `reports` of its progress report in this batch. */
   private progressAt = new Map<string, number>();
-  /** Final reports not yet sent: taskId → attempt. The server still counts these tasks as held. */
+  /**
+   * Final reports the server has not acknowledged (unsent, or sent and not yet written):
+   * taskId → attempt. The server still counts these tasks as held.
+   */
   private readonly unsentFinal = new Map<string, number>();
+  /** Final reports sent and not yet acknowledged, by the `seq` of their message. */
+  private inflight: { seq: number; finals: Report[] }[] = [];
+  private seq = 0;
   /** Hands a message to the connection; false when it could not (the connection is gone). */
   private send: ((message: WorkerToServer) => boolean) | null = null;
   private scheduled = false;
@@ -49,9 +55,25 @@ export class Reporter {
     this.schedule();
   }
 
-  /** Stop sending (connection lost): keep everything until the next `attach`. */
+  /**
+   * Stop sending (connection lost): keep everything until the next `attach`. Final reports sent
+   * on the lost connection and never acknowledged may never have been written: they are sent
+   * again (a report the server did write is then refused as stale, which changes nothing).
+   */
   detach(): void {
     this.send = null;
+    const resend = this.inflight.flatMap((m) => m.finals);
+    this.inflight = [];
+    if (resend.length > 0) this.requeue(resend, []);
+  }
+
+  /** The server wrote the reports messages up to `seq`: forget their final reports. */
+  acknowledged(seq: number): void {
+    while (this.inflight.length > 0 && this.inflight[0]!.seq <= seq) {
+      for (const r of this.inflight.shift()!.finals) {
+        if (this.unsentFinal.get(r.taskId) === r.attempt) this.unsentFinal.delete(r.taskId);
+      }
+    }
   }
 
   get attached(): boolean {
@@ -63,7 +85,7 @@ export class Reporter {
     return this.reports.length + this.logs.length;
   }
 
-  /** Attempts whose final report is not yet sent (the worker still holds them for the server). */
+  /** Attempts whose final report is not yet acknowledged (the worker still holds them for the server). */
   unsent(): { taskId: string; attempt: number }[] {
     return [...this.unsentFinal].map(([taskId, attempt]) => ({ taskId, attempt }));
   }
@@ -119,17 +141,15 @@ export class Reporter {
     for (let i = 0; i < total; i += MAX_PER_MESSAGE) {
       const r = total <= MAX_PER_MESSAGE ? reports : reports.slice(i, i + MAX_PER_MESSAGE);
       const l = total <= MAX_PER_MESSAGE ? logs : logs.slice(i, i + MAX_PER_MESSAGE);
-      if (!send({ type: 'reports', reports: r, logs: l })) {
+      const seq = ++this.seq;
+      if (!send({ type: 'reports', seq, reports: r, logs: l })) {
         // The connection is gone: keep the rest for the next one.
         this.send = null;
         this.requeue(reports.slice(i), logs.slice(i));
         break;
       }
-      for (const report of r) {
-        if (FINAL.has(report.kind) && this.unsentFinal.get(report.taskId) === report.attempt) {
-          this.unsentFinal.delete(report.taskId);
-        }
-      }
+      const finals = r.filter((report) => FINAL.has(report.kind));
+      if (finals.length > 0) this.inflight.push({ seq, finals });
     }
   }
 

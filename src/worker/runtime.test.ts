@@ -38,9 +38,10 @@ async function setup(
 }
 
 /** A handler that waits until aborted, recording that it saw the abort. */
-function untilAborted(seen: { aborted: boolean }): Handler {
+function untilAborted(seen: { aborted: boolean; began?: () => void }): Handler {
   return (ctx) =>
     new Promise((_, reject) => {
+      seen.began?.();
       ctx.signal.addEventListener('abort', () => {
         seen.aborted = true;
         reject(ctx.signal.reason);
@@ -148,7 +149,7 @@ describe('WorkerRuntime: session', () => {
 });
 
 describe('WorkerRuntime: running tasks', () => {
-  it('runs assigned tasks and reports started and succeeded in one batched message', async () => {
+  it('runs assigned tasks and reports their starts, then their results, batched', async () => {
     const { server, worker } = await setup({
       handlers: { 'app.double': (ctx) => (ctx.payload as number) * 2 },
     });
@@ -156,12 +157,35 @@ describe('WorkerRuntime: running tasks', () => {
     const last = nextEvent(worker, 'finished', (e) => e.taskId === 't49');
     server.assign(ids.map((id, i) => assignment({ id, type: 'app.double', payload: i })));
     await last;
-    const batch = await server.waitFor((m) => m.type === 'reports');
-    expect(batch.type === 'reports' && batch.reports).toHaveLength(100);
+    // Starts go out before their handlers run (a handler may block the event loop).
+    const starts = await server.waitFor((m) => m.type === 'reports');
+    const kinds = starts.type === 'reports' ? starts.reports.map((r) => r.kind) : [];
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds)).toEqual(new Set(['started']));
+    await server.waitForReport('t49', 'succeeded');
     expect(server.reportsOf('t3')).toEqual([
       { kind: 'started', taskId: 't3', attempt: 1 },
       { kind: 'succeeded', taskId: 't3', attempt: 1, result: 6 },
     ]);
+  });
+
+  it('sends an attempt’s start before its handler runs, even one that blocks the event loop', async () => {
+    let startSentFirst: boolean | null = null;
+    const { server } = await setup({
+      handlers: {
+        'app.block': () => {
+          startSentFirst = server.reportsOf('a').some((r) => r.kind === 'started');
+          const end = Date.now() + 50;
+          while (Date.now() < end) {
+            // blocks the event loop, as a CPU-bound handler would
+          }
+          return 'done';
+        },
+      },
+    });
+    server.assign([assignment({ id: 'a', type: 'app.block' })]);
+    await server.waitForReport('a', 'succeeded');
+    expect(startSentFirst).toBe(true);
   });
 
   it('reports a failing handler as failed and retryable, with its message', async () => {
@@ -313,11 +337,11 @@ describe('WorkerRuntime: steering', () => {
   });
 
   it('cancels: aborts the signal and reports cancelled', async () => {
-    const seen = { aborted: false };
-    const { server, worker } = await setup({ handlers: { 'app.wait': untilAborted(seen) } });
-    const started = nextEvent(worker, 'started');
+    const began = deferred();
+    const seen = { aborted: false, began: began.resolve };
+    const { server } = await setup({ handlers: { 'app.wait': untilAborted(seen) } });
     server.assign([assignment({ id: 'a', type: 'app.wait' })]);
-    await started;
+    await began.promise;
     server.want('a', 'cancel');
     await server.waitForReport('a', 'cancelled');
     expect(seen.aborted).toBe(true);
@@ -335,12 +359,14 @@ describe('WorkerRuntime: steering', () => {
 
   it('reports the truth when a cancelled handler finishes anyway', async () => {
     const gate = deferred();
-    const { server, worker } = await setup({
-      handlers: { 'app.stubborn': () => gate.promise.then(() => 'finished anyway') },
+    const began = deferred();
+    const { server } = await setup({
+      handlers: {
+        'app.stubborn': () => (began.resolve(), gate.promise.then(() => 'finished anyway')),
+      },
     });
-    const started = nextEvent(worker, 'started');
     server.assign([assignment({ id: 'a', type: 'app.stubborn' })]);
-    await started;
+    await began.promise;
     server.want('a', 'cancel');
     gate.resolve();
     expect(await server.waitForReport('a', 'succeeded')).toMatchObject({
@@ -359,11 +385,11 @@ describe('WorkerRuntime: steering', () => {
   });
 
   it('revoke stops the attempt and forgets it without a report', async () => {
-    const seen = { aborted: false };
+    const began = deferred();
+    const seen = { aborted: false, began: began.resolve };
     const { server, worker } = await setup({ handlers: { 'app.wait': untilAborted(seen) } });
-    const started = nextEvent(worker, 'started');
     server.assign([assignment({ id: 'a', type: 'app.wait' })]);
-    await started;
+    await began.promise;
     const gone = nextEvent(worker, 'finished', (e) => e.taskId === 'a');
     server.revoke('a');
     expect((await gone).report).toBeNull();
@@ -441,16 +467,26 @@ describe('WorkerRuntime: graceful stop', () => {
 describe('WorkerRuntime: prefetch', () => {
   /** A handler each call of which ends when the test says so. */
   function gated() {
-    const gates = new Map<string, { resolve: () => void }>();
+    const gates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+    const begun = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+    const of = (map: typeof gates, id: string) => {
+      if (!map.has(id)) map.set(id, deferred());
+      return map.get(id)!;
+    };
     const started: string[] = [];
     const handler: Handler = async (ctx) => {
       started.push(ctx.taskId);
-      const gate = deferred();
-      gates.set(ctx.taskId, gate);
-      await gate.promise;
+      of(begun, ctx.taskId).resolve();
+      await of(gates, ctx.taskId).promise;
       return ctx.taskId;
     };
-    return { handler, started, open: (id: string) => gates.get(id)!.resolve() };
+    return {
+      handler,
+      started,
+      /** Resolves once the handler of `id` runs (it begins after its start report is out). */
+      began: (id: string) => of(begun, id).promise,
+      open: (id: string) => of(gates, id).resolve(),
+    };
   }
 
   it('registers its prefetch and runs no more than its capacity at once, in arrival order', async () => {
@@ -462,11 +498,11 @@ describe('WorkerRuntime: prefetch', () => {
     });
     expect(await server.waitForRegister()).toMatchObject({ capacity: 1, prefetch: 2 });
     server.assign(['a', 'b', 'c'].map((id) => assignment({ id, type: 'app.gated' })));
-    await server.waitForReport('a', 'started');
+    await g.began('a');
     expect(g.started).toEqual(['a']);
     expect(server.reportsOf('b')).toEqual([]);
     g.open('a');
-    await server.waitForReport('b', 'started');
+    await g.began('b');
     expect(server.reportsOf('a').map((r) => r.kind)).toEqual(['started', 'succeeded']);
     expect(g.started).toEqual(['a', 'b']);
     g.open('b');

@@ -108,6 +108,8 @@ export class WorkerRuntime implements AsyncDisposable {
           case 'revoke':
             this.watcher.revoke(m.taskId, m.attempt);
             return this.syncer.enqueue([m.taskId]);
+          case 'ack':
+            return this.reporter.acknowledged(m.seq);
         }
       },
       onDisconnected: (reason, retryInMs) => {

@@ -26,6 +26,7 @@ interface ServerFlags extends LimitFlags {
   workerHeartbeat?: string;
   workerLease?: string;
   shutdownGrace?: string;
+  retention?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -62,6 +63,10 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .option('--lease-renew <duration>', 'leader lease renewal period (default 3s)')
     .option('--worker-heartbeat <duration>', 'worker heartbeat period (default 2s)')
     .option('--worker-lease <duration>', 'silence after which a worker is lost (default 10s)')
+    .option(
+      '--retention <duration>',
+      'delete finished tasks, with their history and logs, this long after they finish (e.g. 7d; default: keep)',
+    )
     .option(
       '--shutdown-grace <duration>',
       'on SIGTERM, how long running tasks may finish (default 10s)',
@@ -113,6 +118,7 @@ export function serverOptions(f: ServerFlags): ServerOptions {
   }
   if (f.workerLease !== undefined)
     o.workerLeaseMs = parseDurationFlag('--worker-lease', f.workerLease);
+  if (f.retention !== undefined) o.retentionMs = parseDurationFlag('--retention', f.retention);
   if (f.shutdownGrace !== undefined) {
     o.shutdownGraceMs = parseDurationFlag('--shutdown-grace', f.shutdownGrace);
   }

@@ -85,6 +85,14 @@ export class FunctionExecution implements Execution {
   private async run(handler: Handler, ctx: TaskContext): Promise<RunResult> {
     let result: RunResult;
     try {
+      // The handler starts on the next turn of the event loop, so what the worker queued before
+      // it (the report that this attempt started) goes out first, even when the handler then
+      // blocks the event loop for longer than the worker's lease. Otherwise the server would
+      // think the attempt never started, and a handler that always blocks would be handed from
+      // worker to worker forever without spending its attempts.
+      // A stop before then means the handler never runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopError) throw this.stopError;
       result = returned(await handler(ctx));
     } catch (err) {
       result = threw(err, this.stopError !== null);

@@ -179,10 +179,24 @@ describe('FunctionExecution stop and pause', () => {
     expect((signal!.reason as TaskAbortedError).reason).toBe('cancel');
   });
 
+  it('never runs a handler stopped before it began (it begins on the next turn)', async () => {
+    let ran = false;
+    const ex = new FunctionExecutor({ 'test.never': () => (ran = true) });
+    const execution = ex.start(input('test.never'), recordingSink().sink);
+    expect(ran).toBe(false);
+    execution.stop('cancel');
+    expect(await execution.done).toEqual({ kind: 'cancelled' });
+    expect(ran).toBe(false);
+  });
+
   it('reports the truth when a handler ignores the stop and returns', async () => {
     const release = deferred();
-    const ex = new FunctionExecutor({ 'test.stubborn': () => release.promise.then(() => 'done') });
+    const began = deferred();
+    const ex = new FunctionExecutor({
+      'test.stubborn': () => (began.resolve(), release.promise.then(() => 'done')),
+    });
     const execution = ex.start(input('test.stubborn'), recordingSink().sink);
+    await began.promise;
     execution.stop('cancel');
     release.resolve();
     expect(await execution.done).toEqual({ kind: 'succeeded', result: 'done' });
@@ -190,13 +204,16 @@ describe('FunctionExecution stop and pause', () => {
 
   it('gives a handler that looks at its signal after a stop an aborted signal', async () => {
     const go = deferred();
+    const began = deferred();
     const ex = new FunctionExecutor({
       'test.late': async (ctx) => {
+        began.resolve();
         await go.promise;
         return ctx.signal.aborted;
       },
     });
     const execution = ex.start(input('test.late'), recordingSink().sink);
+    await began.promise;
     execution.stop('timeout');
     go.resolve();
     expect(await execution.done).toEqual({ kind: 'succeeded', result: true });

@@ -28,6 +28,27 @@ export interface GatewayOptions {
 }
 
 const FINAL_REPORTS = new Set(['succeeded', 'failed', 'snoozed', 'cancelled']);
+/** How soon a push of assignments that could not be read is tried again. */
+const FETCH_RETRY_MS = 500;
+
+/**
+ * The report that hands back an attempt a re-registering worker no longer holds: one that never
+ * started costs nothing (snoozed); one that ran is a failed attempt, retried as usual.
+ */
+function handBack(workerId: string) {
+  return (t: Task): Report =>
+    t.state === 'assigned'
+      ? { kind: 'snoozed', taskId: t.id, attempt: t.attempt, delayMs: 0 }
+      : {
+          kind: 'failed',
+          taskId: t.id,
+          attempt: t.attempt,
+          error: {
+            message: `worker ${workerId} came back without this attempt (it restarted or lost it)`,
+            code: 'WORKER_LOST',
+          },
+        };
+}
 
 /**
  * Holds the worker sessions of this replica. It registers workers in the store, resyncs them on
@@ -44,6 +65,8 @@ export class WorkerGateway {
   private pendingFetch = new Map<string, number>();
   private fetchScheduled = false;
   private unsubscribe: (() => void) | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
   private readonly random: () => number;
 
   private readonly parents: ParentResults;
@@ -55,6 +78,8 @@ export class WorkerGateway {
 
   start(): void {
     this.unsubscribe ??= this.opts.store.subscribe((e) => this.onChange(e));
+    this.sweeper ??= setInterval(() => void this.sweep(), this.opts.leaseMs);
+    this.sweeper.unref();
   }
 
   /**
@@ -67,7 +92,39 @@ export class WorkerGateway {
     await Promise.all([...this.closing]);
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    await this.sweeping;
     for (const s of [...this.sessions.values()]) s.end('server stopping');
+  }
+
+  /**
+   * The safety net of the change feed. An assignment whose change event never came (the LISTEN
+   * connection was down while Postgres restarted, or the change was too large to notify) would
+   * sit `assigned` on a live worker forever: every lease period, what the store says each
+   * connected worker should hold is read, and what it was never sent is pushed. Only pushes:
+   * a worker ignores an attempt it holds or has finished, and fencing refuses a stale one.
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = (async () => {
+      for (const s of [...this.sessions.values()]) {
+        if (s.closed || s.workerId === null) continue;
+        const onWorker = await this.opts.store.taskListOnWorker(s.workerId);
+        const missed = onWorker.filter(
+          (t) => t.state === 'assigned' && s.held.get(t.id)?.attempt !== t.attempt,
+        );
+        if (missed.length === 0 || s.closed) continue;
+        this.opts.logger.warn(
+          { workerId: s.workerId, tasks: missed.length },
+          'pushing assignments whose change was never heard',
+        );
+        this.deliverAssigned(missed);
+      }
+    })()
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'assignment sweep failed'))
+      .finally(() => (this.sweeping = null));
+    await this.sweeping;
   }
 
   /** Open a session for a worker; the transport passes the worker's handlers. */
@@ -136,17 +193,23 @@ export class WorkerGateway {
         case 'heartbeat':
           return await this.heartbeat(s, m.load);
         case 'reports':
-          return await this.reports(s, m.reports as Report[], m.logs ?? []);
+          await this.reports(s, m.reports as Report[], m.logs ?? []);
+          if (m.seq !== undefined) s.send({ type: 'ack', seq: m.seq });
+          return;
         case 'drain':
           s.draining = true;
           await this.opts.store.workerUpdate(s.workerId, { draining: true });
           return;
       }
     } catch (err) {
+      // Most likely the store is unreachable. What the message said is not written, and the
+      // worker believes it was: end the session, so that the worker registers again once the
+      // store answers, and what it holds is reconciled with what the store says.
       this.opts.logger.error(
         { err, workerId: s.workerId, message: m.type },
-        'worker message failed',
+        'worker message failed; ending the session',
       );
+      s.end('the server could not handle a message');
     }
   }
 
@@ -170,9 +233,11 @@ export class WorkerGateway {
       return s.end('protocol version mismatch');
     }
     const { store, clock } = this.opts;
-    const now = clock.now();
-    const id = m.id ?? newId(now);
+    const id = m.id ?? newId(clock.now());
     this.sessions.get(id)?.end('replaced by a new session');
+    // What earlier sessions of this worker still had in hand is written before comparing.
+    await Promise.all([...this.closing]);
+    const now = clock.now();
     const previous = await store.workerGet(id);
     const record: WorkerRecord = {
       id,
@@ -196,22 +261,15 @@ export class WorkerGateway {
       heartbeatAt: now,
       expiresAt: now + this.opts.leaseMs,
     };
-    // List, then watch: reconcile what the store says this worker holds with what it reports.
+    // Reconcile what the store says this worker holds with what it says it holds (every attempt
+    // it was told of and has not reported final, started or not). An attempt it does not name
+    // is not coming back: it restarted, never got the assignment, or its final report was lost
+    // on the way. It goes back to the queue, and runs again as a new attempt, never this one.
     const onWorker = await store.taskListOnWorker(id);
     const running = new Map(m.running.map((r) => [r.taskId, r.attempt]));
-    const gone: Report[] = onWorker
-      .filter((t) => t.state !== 'assigned' && running.get(t.id) !== t.attempt)
-      .map((t) => ({
-        kind: 'failed',
-        taskId: t.id,
-        attempt: t.attempt,
-        error: {
-          message: `worker ${id} came back without this attempt (it restarted or lost it)`,
-          code: 'WORKER_LOST',
-        },
-      }));
+    const gone = onWorker.filter((t) => running.get(t.id) !== t.attempt).map(handBack(id));
     if (gone.length > 0) await store.taskReport(gone, now, this.random);
-    const keep = onWorker.filter((t) => t.state === 'assigned' || running.get(t.id) === t.attempt);
+    const keep = onWorker.filter((t) => running.get(t.id) === t.attempt);
     s.workerId = id;
     this.sessions.set(id, s);
     for (const t of keep) this.hold(s, t);
@@ -224,6 +282,10 @@ export class WorkerGateway {
       leaseMs: this.opts.leaseMs,
     });
     await this.sendAssign(s, keep, true);
+    // Watch, then list again: an assignment made while this registration read the store found
+    // no session to push to.
+    const since = await store.taskListOnWorker(id);
+    if (!s.closed) this.deliverAssigned(since.filter((t) => t.state === 'assigned'));
     this.opts.logger.info(
       { workerId: id, name: m.name, capacity: m.capacity, resumed: keep.length, lost: gone.length },
       'worker registered',
@@ -344,7 +406,13 @@ export class WorkerGateway {
       const tasks = await Promise.all(ids.map((id) => this.opts.store.taskGet(id)));
       this.deliverAssigned(tasks.filter((t): t is Task => t !== null && t.state === 'assigned'));
     } catch (err) {
-      this.opts.logger.error({ err }, 'could not read assigned tasks');
+      // Not pushed, the worker would never hear of them: try again shortly.
+      this.opts.logger.error({ err }, 'could not read assigned tasks; retrying');
+      for (const id of ids) if (!this.pendingFetch.has(id)) this.pendingFetch.set(id, 0);
+      if (!this.fetchScheduled) {
+        this.fetchScheduled = true;
+        setTimeout(() => void this.fetchAssigned(), FETCH_RETRY_MS).unref();
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { TaskPatch } from '../../domain/state-machine.js';
-import type { NewTask, Task } from '../../domain/task.js';
+import type { NewTask, Task, TaskEvent } from '../../domain/task.js';
+import type { LeaderFence } from '../store.js';
 
 /** Shared by the drivers: building new task rows and working out what a decision changes. */
 
@@ -62,4 +63,20 @@ export function changedFields(task: Task, patch: TaskPatch): (keyof TaskPatch)[]
 export function attemptStart(task: Task, assignedAt: number | null, now: number): number {
   const times = [task.startedAt, assignedAt].filter((t): t is number => t !== null);
   return times.length > 0 ? Math.max(...times) : now;
+}
+
+/**
+ * The history entry of a placement: which worker, and the leader's fencing token it was made
+ * under, so the history shows that no deposed leader placed anything after its successor.
+ */
+export function assignedEvent(task: Task, fence: LeaderFence): Omit<TaskEvent, 'at'> {
+  return {
+    taskId: task.id,
+    kind: 'assigned',
+    attempt: task.attempt,
+    from: 'ready',
+    to: 'assigned',
+    actor: null,
+    detail: { workerId: task.workerId, leaderToken: fence.token },
+  };
 }

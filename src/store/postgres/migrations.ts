@@ -1,3 +1,4 @@
+import { FINISHED_INDEX_SQL } from '../common/retention.js';
 import type { Pool } from 'pg';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
@@ -207,6 +208,11 @@ export const MIGRATIONS: readonly Migration[] = [
         AS $$ SELECT * FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id
               LIMIT n $$;
     `,
+  },
+  {
+    version: 9,
+    name: 'finished tasks by finish time, for retention',
+    sql: FINISHED_INDEX_SQL,
   },
 ];
 

@@ -14,6 +14,9 @@ export interface ConnectionOptions {
 
 const INT8_OID = 20;
 
+/** How long a session may sit idle inside a transaction before Postgres ends it. */
+export const IDLE_IN_TRANSACTION_MS = 10_000;
+
 /**
  * BIGINT columns (epoch ms, tokens, sequences) as numbers: every value the store keeps fits in
  * a double. Set per connection, not on the global `pg.types`, so other users of `pg` in the
@@ -35,7 +38,12 @@ export function clientConfig(opts: ConnectionOptions): pg.ClientConfig {
     keepAlive: true,
     types,
   };
-  if (opts.schema !== null) config.options = `-c search_path=${opts.schema}`;
+  // A process frozen (SIGSTOP, a stalled VM) in the middle of a transaction would hold its row
+  // locks, the leader lease's among them, for as long as it is frozen, and no other replica
+  // could take over: Postgres ends such a session after a while, which releases them.
+  const settings = [`-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`];
+  if (opts.schema !== null) settings.push(`-c search_path=${opts.schema}`);
+  config.options = settings.join(' ');
   return config;
 }
 

@@ -10,7 +10,9 @@ import {
   withClient,
   type TestDatabase,
 } from '../testing/postgres-server.js';
+import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { clientConfig, IDLE_IN_TRANSACTION_MS } from './pool.js';
 import { encodeEvent, decodePayload, MAX_PAYLOAD_BYTES } from './notifications.js';
 import { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
@@ -307,6 +309,29 @@ describe('postgres driver', () => {
     } finally {
       await close();
     }
+  });
+
+  it('has Postgres end a session left idle in a transaction (a frozen replica), freeing its locks', async () => {
+    const config = clientConfig({
+      url: database.url,
+      schema: 'chronoq_x',
+      connectTimeoutMs: 1000,
+      applicationName: 'chronoq',
+    });
+    const shown = await withClient(database.url, async () => {
+      const c = new pg.Client(config);
+      await c.connect();
+      try {
+        const r = await c.query(
+          `SELECT current_setting('idle_in_transaction_session_timeout') AS t,
+                  current_setting('search_path') AS p`,
+        );
+        return r.rows[0];
+      } finally {
+        await c.end();
+      }
+    });
+    expect(shown).toEqual({ t: `${IDLE_IN_TRANSACTION_MS / 1000}s`, p: 'chronoq_x' });
   });
 
   it('survives the loss of pooled connections: later calls succeed', async () => {

@@ -40,6 +40,7 @@ import { migrate } from './migrations.js';
 import { decodePayload } from './notifications.js';
 import { checkSchemaName, clientConfig, openPool, type ConnectionOptions } from './pool.js';
 import { Queues } from './queues.js';
+import { pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
 import { TaskReads } from './task-reads.js';
 import { TaskWrites } from './task-writes.js';
@@ -184,6 +185,9 @@ export class PostgresStore implements Store {
   }
   taskPromoteDue(fence: LeaderFence, now: number, limit: number): Promise<number> {
     return this.writes.promoteDue(fence, now, limit);
+  }
+  taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number> {
+    return pruneTasks(this.ctx, fence, before, limit);
   }
   taskNextDue(): Promise<number | null> {
     return this.reads.nextDue();

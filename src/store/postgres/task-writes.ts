@@ -22,7 +22,7 @@ import {
   type TaskRow,
 } from './rows.js';
 import { SQL } from './sql.js';
-import { buildTask } from '../common/task-build.js';
+import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
 import { Flows, lockFlowsOf } from './workflows.js';
@@ -169,6 +169,7 @@ export class TaskWrites {
         const next = tasks.next(loaded.task, decision, loaded.assignedAt);
         if (!next) continue;
         tasks.write(loaded, next, now);
+        tasks.event(assignedEvent(next, fence));
         moved.push(next);
         byId.delete(a.taskId); // placed once: a repeat in the batch is not ready any more
       }

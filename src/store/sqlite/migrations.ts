@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { FINISHED_INDEX_SQL } from '../common/retention.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
@@ -194,6 +195,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'worker prefetch',
     sql: `ALTER TABLE workers ADD COLUMN prefetch INTEGER NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 9,
+    name: 'finished tasks by finish time, for retention',
+    sql: FINISHED_INDEX_SQL,
   },
 ];
 

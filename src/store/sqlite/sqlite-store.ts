@@ -35,6 +35,7 @@ import { openDatabase } from './database.js';
 import { Logs } from './logs.js';
 import { migrate } from './migrations.js';
 import { Queues } from './queues.js';
+import { pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
 import { TaskUpdates } from './task-update.js';
 import { TaskReads } from './task-reads.js';
@@ -130,6 +131,9 @@ export class SqliteStore implements Store {
   }
   async taskPromoteDue(fence: LeaderFence, now: number, limit: number): Promise<number> {
     return this.writes.promoteDue(fence, now, limit);
+  }
+  async taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number> {
+    return pruneTasks(this.ctx, fence, before, limit);
   }
   async taskNextDue(): Promise<number | null> {
     return this.reads.nextDue();

