@@ -78,7 +78,12 @@ const json = {
   results: [],
 };
 
-const ctx = { port: o.port, postgres: services.postgres, redis: services.redis };
+const ctx = {
+  port: o.port,
+  prefetch: o.prefetch,
+  postgres: services.postgres,
+  redis: services.redis,
+};
 for (const def of systems) {
   const missing = def.needs.filter((n) => !services[n].available);
   if (missing.length) {

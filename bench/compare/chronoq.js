@@ -11,8 +11,12 @@ import { startWorkerProcess } from '../worker-process.js';
 const HANDLERS = ['--handlers', BENCH_HANDLERS];
 
 /** One `chronoq server` on SQLite, its local worker pool at concurrency 50. */
-export async function startChronoqEmbedded({ port }) {
-  const server = await startServerProcess({ port, concurrency: 50, extraArgs: HANDLERS });
+export async function startChronoqEmbedded({ port, prefetch }) {
+  const server = await startServerProcess({
+    port,
+    concurrency: 50,
+    extraArgs: [...HANDLERS, '--prefetch', String(prefetch)],
+  });
   return {
     system: chronoqSystem(makeClient(server.base)),
     workerPids: [server.pid], // the embedded server is its own worker
@@ -24,7 +28,7 @@ export async function startChronoqEmbedded({ port }) {
  * `chronoq server --db postgres://… --no-worker` on a fresh database, plus `workers` remote
  * `chronoq worker` processes sharing 50 slots.
  */
-export async function startChronoqCluster({ pgUrl, workers }) {
+export async function startChronoqCluster({ pgUrl, workers, prefetch }) {
   const db = await createDatabase(pgUrl);
   let server;
   const started = [];
@@ -41,6 +45,7 @@ export async function startChronoqCluster({ pgUrl, workers }) {
           url: server.base,
           id: `bench-w${i + 1}`,
           concurrency,
+          prefetch,
           extraArgs: HANDLERS,
         }),
       ),

@@ -15,6 +15,8 @@ export const USAGE = `usage: npm run bench:peers -- [flags]
   --out FILE        JSON results (default bench/results/peers-latest.json)
   --md FILE         also write the markdown report there
   --port N          the embedded Chronoq server's port (default 7392)
+  --prefetch N      tasks each Chronoq worker takes beyond its slots, queued there until one
+                    frees (default 50; 0 = Chronoq's default)
 Services: CHRONOQ_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 CHRONOQ_BENCH_REDIS_URL (default redis://127.0.0.1:6379); a system whose service does not answer
 is skipped, and the report says so.`;
@@ -42,6 +44,7 @@ export function parseFlags(argv) {
     deadlineMs: 300_000,
     out: 'bench/results/peers-latest.json',
     port: 7392,
+    prefetch: 50,
     workloads: WORKLOADS,
   };
   let enqueue;
@@ -64,7 +67,11 @@ export function parseFlags(argv) {
     else if (flag === '--out') o.out = v;
     else if (flag === '--md') o.md = v;
     else if (flag === '--port') o.port = Math.round(positive(flag, v));
-    else throw new UsageError(`unknown flag ${flag}`);
+    else if (flag === '--prefetch') {
+      o.prefetch = Math.round(Number(v));
+      if (!Number.isFinite(o.prefetch) || o.prefetch < 0)
+        throw new UsageError('--prefetch: expected a number >= 0');
+    } else throw new UsageError(`unknown flag ${flag}`);
   }
   o.enqueue = enqueue ?? Math.max(1, Math.round(o.tasks / 4));
   return o;

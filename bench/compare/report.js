@@ -99,7 +99,7 @@ export function report(json, systems, o) {
       'runs in its own process):',
     ...systems.map(
       (s) =>
-        `  - ${s.label}: ${s.summary}` +
+        `  - ${s.label}: ${typeof s.summary === 'function' ? s.summary(o) : s.summary}` +
         (s.docs ? ` Docs: ${s.docs.map((d) => `<${d}>`).join(', ')}.` : ''),
     ),
   ];

@@ -10,22 +10,27 @@ export const SYSTEMS = [
     name: 'chronoq-embedded',
     label: 'Chronoq embedded (SQLite)',
     needs: [],
-    summary: `\`chronoq server --db sqlite:FILE --concurrency 50\` (defaults otherwise, e.g. \`--prefetch 0\`): API, scheduler and local worker pool in one process (SQLite, WAL); ${HANDLERS}.`,
-    start: (ctx) => startChronoqEmbedded({ port: ctx.port }),
+    summary: (ctx) =>
+      `\`chronoq server --db sqlite:FILE --concurrency 50 --prefetch ${ctx.prefetch}\`: API, scheduler and local worker pool in one process (SQLite, WAL); ${HANDLERS}.`,
+    start: (ctx) => startChronoqEmbedded({ port: ctx.port, prefetch: ctx.prefetch }),
   },
   {
     name: 'chronoq-pg-1w',
     label: 'Chronoq Postgres, 1 worker',
     needs: ['postgres'],
-    summary: `\`chronoq server --db postgres://… --no-worker\` + 1 × \`chronoq worker --concurrency 50 --prefetch 0\` (the default; WebSocket session to the server); ${HANDLERS}.`,
-    start: (ctx) => startChronoqCluster({ pgUrl: ctx.postgres.url, workers: 1 }),
+    summary: (ctx) =>
+      `\`chronoq server --db postgres://… --no-worker\` + 1 × \`chronoq worker --concurrency 50 --prefetch ${ctx.prefetch}\` (WebSocket session to the server); ${HANDLERS}.`,
+    start: (ctx) =>
+      startChronoqCluster({ pgUrl: ctx.postgres.url, workers: 1, prefetch: ctx.prefetch }),
   },
   {
     name: 'chronoq-pg-2w',
     label: 'Chronoq Postgres, 2 workers',
     needs: ['postgres'],
-    summary: `as above with 2 × \`chronoq worker --concurrency 25\` (50 slots in all).`,
-    start: (ctx) => startChronoqCluster({ pgUrl: ctx.postgres.url, workers: 2 }),
+    summary: (ctx) =>
+      `as above with 2 × \`chronoq worker --concurrency 25 --prefetch ${ctx.prefetch}\` (50 slots in all).`,
+    start: (ctx) =>
+      startChronoqCluster({ pgUrl: ctx.postgres.url, workers: 2, prefetch: ctx.prefetch }),
   },
   {
     name: 'bullmq',

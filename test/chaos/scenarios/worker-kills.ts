@@ -2,13 +2,12 @@ import { expect } from 'vitest';
 import type { ChaosCluster } from '../../helpers/chaos-cluster.js';
 import { attemptEnds, heldBy, stateCounts, waitAllFinished } from '../../helpers/pg-history.js';
 import { readRuns, sameAttemptReruns } from '../../helpers/run-log.js';
-import { waitFor } from '../../helpers/wait.js';
 import { percentile, submitAll, workSpecs } from '../../helpers/submit.js';
 
 export interface WorkerKillsOptions {
   db: string;
   tasks: number;
-  /** Kill a worker (one that runs a task) this often while tasks remain... */
+  /** Kill a worker this often while tasks remain... */
   everyMs: number;
   /** ...at most this many times. */
   maxKills: number;
@@ -55,24 +54,32 @@ export async function workerKills(
   const workerIds = [...cluster.workers.keys()];
   let seed = 7;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  // The first kill comes as soon as a worker holds tasks, the next ones every `everyMs`; each
+  // victim is a random worker among those holding tasks at that moment, so every kill puts a
+  // rescue to the test, however fast the machine works through the backlog.
+  let nextKillAt = Date.now();
   while (victims.length < o.maxKills && (await unfinished()) > 0) {
-    if (victims.length > 0) await new Promise((r) => setTimeout(r, o.everyMs));
-    const id = workerIds[Math.floor(random() * workerIds.length)]!;
-    // Killed while it runs something, so that every kill has tasks to rescue.
-    const busy = await waitFor(
-      `worker ${id} to run a task`,
-      async () => {
-        if ((await heldBy(o.db, id)).some((h) => h.state === 'running')) return 'busy';
-        return (await unfinished()) === 0 ? 'done' : undefined;
-      },
-      { timeoutMs: o.timeoutMs, everyMs: 10 },
-    );
-    if (busy === 'done') break;
+    const wait = nextKillAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const start = Math.floor(random() * workerIds.length);
+    const order = workerIds.map((_, i) => workerIds[(start + i) % workerIds.length]!);
+    let id: string | undefined;
+    for (const w of order) {
+      if ((await heldBy(o.db, w)).length > 0) {
+        id = w;
+        break;
+      }
+    }
+    if (id === undefined) {
+      await new Promise((r) => setTimeout(r, 20)); // between tasks: look again
+      continue;
+    }
     const victim = cluster.workers.get(id)!;
     const at = Date.now();
     await cluster.kill(victim);
     victims.push({ at, pid: victim.child.pid!, held: await heldBy(o.db, id) });
     await cluster.startWorker(id);
+    nextKillAt = at + o.everyMs;
   }
 
   await waitAllFinished(o.db, o.timeoutMs);
