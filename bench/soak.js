@@ -217,8 +217,10 @@ async function main() {
         samples: list.length,
         minutes: list.length ? Math.round((list.at(-1).t - list[0].t) / 6000) / 10 : 0,
         rssMb: list.length ? Math.round(list.at(-1).rss / 1e5) / 10 : null,
+        // Only for a process that ran through most of the run after the warm-up: a restarted
+        // replica's few minutes say nothing about growth per hour.
         rssGrowthMbPerHour:
-          after.length >= 3
+          after.length >= 3 && after.at(-1).t - after[0].t >= (end - warm) / 2
             ? Math.round(slopePerHour(after.map((s) => ({ t: s.t, y: s.rss / 1e6 }))) * 10) / 10
             : null,
         eventLoopLagP99Ms: lags.length ? Math.round(pct(lags, 99) * 1e4) / 10 : null,
@@ -235,6 +237,11 @@ async function main() {
       leaderRestarts: restarts,
       retention: RETENTION,
       rowsLimit: limit,
+      // Retention runs every tenth of the retention (1 s to 60 s): rows may exceed the limit by
+      // what arrives in one such period.
+      rowsLimitWithPrunePeriod: Math.round(
+        limit + RATE * Math.min(60, Math.max(1, RETENTION_MS / 10_000)),
+      ),
       taskRowsMax: Math.max(...rows.map((r) => r.tasks)),
       taskRowsSteadyMax: steady.length ? Math.max(...steady.map((r) => r.tasks)) : null,
       taskRowsEnd: rows.at(-1)?.tasks,

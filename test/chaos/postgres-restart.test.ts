@@ -32,10 +32,10 @@ describe('Postgres crashed and restarted under load', () => {
     const report = await postgresRestart(cluster, {
       db,
       restarts: 2,
-      downMs: 1500,
+      downMs: 1000,
       batch: 10,
       batchesPerS: 5,
-      betweenMs: 1500,
+      betweenMs: 1000,
       timeoutMs: 60_000,
     });
     console.log('postgres restart (short):', JSON.stringify(report));

@@ -57,7 +57,7 @@ describe('a worker in trouble', () => {
     const report = await blockLongerThanLease(cluster, {
       workerId: 'stuck',
       otherId: 'rescuer',
-      blockMs: 6000,
+      blockMs: 4500,
       others: 3,
       timeoutMs: 30_000,
     });

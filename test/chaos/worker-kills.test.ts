@@ -30,8 +30,8 @@ describe('workers killed -9 under load (Postgres, 2 replicas, 3 workers)', () =>
   it('loses nothing, reruns only under new attempt numbers, rescues within the lease + 2 s', async () => {
     const report = await workerKills(cluster, {
       db: db.url,
-      tasks: 300,
-      everyMs: 1500,
+      tasks: 400,
+      everyMs: 1000,
       maxKills: 2,
       workerLeaseMs: 2000,
       timeoutMs: 60_000,

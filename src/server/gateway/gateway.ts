@@ -59,7 +59,7 @@ function handBack(workerId: string) {
 export class WorkerGateway {
   private readonly sessions = new Map<string, WorkerSession>();
   /** Sessions closed by their worker whose last messages may still be in hand. */
-  private readonly closing = new Set<Promise<void>>();
+  private readonly closing = new Map<Promise<void>, string | null>();
   private readonly holder = new Map<string, WorkerSession>();
   /** Assigned tasks seen in change events, by id, with their attempt: pushed unless already held. */
   private pendingFetch = new Map<string, number>();
@@ -89,7 +89,7 @@ export class WorkerGateway {
   async stop(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([...this.sessions.values()].map((s) => s.idle()));
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closing.keys()]);
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.sweeper) clearInterval(this.sweeper);
@@ -236,7 +236,7 @@ export class WorkerGateway {
     const id = m.id ?? newId(clock.now());
     this.sessions.get(id)?.end('replaced by a new session');
     // What earlier sessions of this worker still had in hand is written before comparing.
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closing].filter(([, w]) => w === id).map(([p]) => p));
     const now = clock.now();
     const previous = await store.workerGet(id);
     const record: WorkerRecord = {
@@ -356,7 +356,7 @@ export class WorkerGateway {
     const settled: Promise<void> = done
       .catch((err: unknown) => this.opts.logger.error({ err }, 'could not close worker session'))
       .finally(() => this.closing.delete(settled));
-    this.closing.add(settled);
+    this.closing.set(settled, workerId);
   }
 
   private onChange(e: ChangeEvent): void {
