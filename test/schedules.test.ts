@@ -117,6 +117,18 @@ describe('schedules over HTTP', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.nextFires.every((t: string) => t.endsWith('T12:00:00.000Z'))).toBe(true);
     expect(patched.body.version).toBeGreaterThan(r.body.version);
+    const bounded = await call(base, 'PATCH', '/api/v1/schedules/nightly', {
+      endAt: '2099-01-01T00:00:00.000Z',
+      maxRuns: 3,
+    });
+    expect(bounded.body).toMatchObject({ endAt: '2099-01-01T00:00:00.000Z', maxRuns: 3 });
+    const cleared = await call(base, 'PATCH', '/api/v1/schedules/nightly', {
+      endAt: null,
+      maxRuns: null,
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ endAt: null, maxRuns: null });
+    expect(cleared.body.nextFires).toEqual(patched.body.nextFires);
     const bad = await call(base, 'PATCH', '/api/v1/schedules/nightly', {
       timezone: 'Nowhere/Land',
     });

@@ -58,9 +58,13 @@ function timingFields(f: ScheduleFlags): SchedulePatch {
     out.overlap = o;
   }
   if (f.misfire !== undefined) out.misfire = parseMisfire(f.misfire);
-  if (f.start !== undefined) out.startAt = parseTimeFlag('--start', f.start);
-  if (f.end !== undefined) out.endAt = parseTimeFlag('--end', f.end);
-  if (f.maxRuns !== undefined) out.maxRuns = parseIntFlag('--max-runs', f.maxRuns);
+  // `none` clears a bound (`schedule set` only).
+  if (f.start !== undefined)
+    out.startAt = f.start === 'none' ? null : parseTimeFlag('--start', f.start);
+  if (f.end !== undefined) out.endAt = f.end === 'none' ? null : parseTimeFlag('--end', f.end);
+  if (f.maxRuns !== undefined) {
+    out.maxRuns = f.maxRuns === 'none' ? null : parseIntFlag('--max-runs', f.maxRuns);
+  }
   if (f.jitter !== undefined) out.jitterMs = parseDurationFlag('--jitter', f.jitter);
   return out;
 }
@@ -89,8 +93,23 @@ export function scheduleFromFlags(
   if (timing.cron === undefined && timing.every === undefined && timing.at === undefined) {
     throw new UsageError('give one of --cron, --every or --at', '--cron');
   }
+  const { startAt, endAt, maxRuns, ...rest } = timing;
+  for (const [flag, value] of [
+    ['--start', startAt],
+    ['--end', endAt],
+    ['--max-runs', maxRuns],
+  ] as const) {
+    if (value === null) throw new UsageError(`${flag} none: only for \`schedule set\``, flag);
+  }
   const task = specFromFlags(f.type ?? name, { ...f, at: undefined }, readFile);
-  return { name, ...timing, task };
+  return {
+    name,
+    ...rest,
+    ...(startAt != null && { startAt }),
+    ...(endAt != null && { endAt }),
+    ...(maxRuns != null && { maxRuns }),
+    task,
+  };
 }
 
 /** Turn `schedule set` flags into a patch; task flags given replace the whole template. */

@@ -68,8 +68,8 @@ type Fields = {
   every?: string | number | undefined;
   at?: string | undefined;
   timezone?: string | undefined;
-  startAt?: string | undefined;
-  endAt?: string | undefined;
+  startAt?: string | null | undefined;
+  endAt?: string | null | undefined;
   task?: z.output<typeof taskSpecSchema> | undefined;
 };
 
@@ -97,8 +97,8 @@ function check(s: Fields, ctx: z.RefinementCtx, create: boolean): void {
     if (err) ctx.addIssue({ code: 'custom', path: ['timezone'], message: err });
   }
   if (
-    s.startAt !== undefined &&
-    s.endAt !== undefined &&
+    typeof s.startAt === 'string' &&
+    typeof s.endAt === 'string' &&
     Date.parse(s.endAt) <= Date.parse(s.startAt)
   ) {
     ctx.addIssue({ code: 'custom', path: ['endAt'], message: 'must be after startAt' });
@@ -126,9 +126,18 @@ export const scheduleSpecSchema = z
 export type ScheduleSpec = z.input<typeof scheduleSpecSchema>;
 export type ParsedScheduleSpec = z.output<typeof scheduleSpecSchema>;
 
-/** Changes to a schedule: a new cron, every or at replaces the old kind of timing. */
+/**
+ * Changes to a schedule: a new cron, every or at replaces the old kind of timing; `null` clears
+ * `startAt`, `endAt` or `maxRuns`.
+ */
 export const schedulePatchSchema = z
-  .strictObject({ ...fields, task: taskSpecSchema.optional() })
+  .strictObject({
+    ...fields,
+    startAt: iso.nullable().optional(),
+    endAt: iso.nullable().optional(),
+    maxRuns: z.int().min(1).max(1_000_000_000).nullable().optional(),
+    task: taskSpecSchema.optional(),
+  })
   .superRefine((s, ctx) => check(s, ctx, false));
 export type SchedulePatch = z.input<typeof schedulePatchSchema>;
 export type ParsedSchedulePatch = z.output<typeof schedulePatchSchema>;

@@ -11,8 +11,8 @@ import { compileSpec } from './compile-spec.js';
 
 const TIMING_KEYS = ['cron', 'every', 'at', 'timezone', 'startAt', 'endAt'] as const;
 
-const parseTime = (iso: string | undefined): number | null =>
-  iso === undefined ? null : Date.parse(iso);
+const parseTime = (iso: string | null | undefined): number | null =>
+  iso === undefined || iso === null ? null : Date.parse(iso);
 
 function everyMs(value: string | number | undefined): number | null {
   if (value === undefined) return null;
@@ -103,7 +103,7 @@ export function patchSchedule(
     ...timing,
     overlap: patch.overlap ?? current.overlap,
     misfire: patch.misfire ?? current.misfire,
-    maxRuns: patch.maxRuns ?? current.maxRuns,
+    maxRuns: patch.maxRuns !== undefined ? patch.maxRuns : current.maxRuns,
     jitterMs: patch.jitterMs ?? current.jitterMs,
     task: patch.task && queue ? compileSpec(patch.task, queue, now) : current.task,
   };
