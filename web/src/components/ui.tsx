@@ -144,3 +144,25 @@ export function ActionButton(props: {
     </button>
   );
 }
+
+/** A detail page before its record is loaded: "Loading…", or "not found" with a way back. */
+export function DetailPending(props: {
+  testid: string;
+  kind: string;
+  id: string;
+  error: string | null;
+  back: ReactNode;
+}) {
+  return (
+    <div className="page" data-testid={props.testid}>
+      <PageHeader title={props.kind} sub={<span className="mono">{props.id}</span>} />
+      {props.error ? (
+        <Empty title={`${props.kind} not found`}>
+          {props.error}. {props.back}
+        </Empty>
+      ) : (
+        <div className="loading">Loading…</div>
+      )}
+    </div>
+  );
+}

@@ -3,6 +3,7 @@ import { api, ApiError, messageOf } from '../api';
 import {
   ActionButton,
   Card,
+  DetailPending,
   Empty,
   ErrorBanner,
   Json,
@@ -243,16 +244,13 @@ export function ScheduleDetailPage(props: { id: string }) {
 
   if (!s) {
     return (
-      <div className="page" data-testid="page-schedule">
-        <PageHeader title="Schedule" sub={<span className="mono">{id}</span>} />
-        {res.error ? (
-          <Empty title="Schedule not found">
-            {res.error}. <Link to="/schedules">Back to schedules</Link>
-          </Empty>
-        ) : (
-          <div className="loading">Loading…</div>
-        )}
-      </div>
+      <DetailPending
+        testid="page-schedule"
+        kind="Schedule"
+        id={id}
+        error={res.error}
+        back={<Link to="/schedules">Back to schedules</Link>}
+      />
     );
   }
   const t = s.task;

@@ -3,7 +3,7 @@ import { api, ApiError, messageOf } from '../api';
 import {
   ActionButton,
   Card,
-  Empty,
+  DetailPending,
   ErrorBanner,
   Json,
   Labels,
@@ -214,16 +214,13 @@ export function TaskDetail(props: { id: string }) {
   const t = task.data;
   if (!t) {
     return (
-      <div className="page" data-testid="page-task">
-        <PageHeader title="Task" sub={<span className="mono">{id}</span>} />
-        {task.error ? (
-          <Empty title="Task not found">
-            {task.error}. <Link to="/tasks">Back to tasks</Link>
-          </Empty>
-        ) : (
-          <div className="loading">Loading…</div>
-        )}
-      </div>
+      <DetailPending
+        testid="page-task"
+        kind="Task"
+        id={id}
+        error={task.error}
+        back={<Link to="/tasks">Back to tasks</Link>}
+      />
     );
   }
 
