@@ -1,35 +1,22 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startTestDatabase, type TestDatabase } from '../../src/store/testing/postgres-server.js';
-import { ChaosCluster } from '../helpers/chaos-cluster.js';
-import { tempDir } from '../helpers/temp.js';
+import { describe, it } from 'vitest';
+import { useChaosCluster } from '../helpers/chaos-suite.js';
 import { workerKills } from './scenarios/worker-kills.js';
 
 // The short version, part of `npm test`; `npm run test:chaos` runs the full one.
-const tmp = tempDir('chronoq-worker-kills-');
-let db: TestDatabase;
-let cluster: ChaosCluster;
-
-beforeAll(async () => {
-  db = await startTestDatabase();
-  cluster = await ChaosCluster.start({
-    db: db.url,
-    dir: tmp.dir,
+const suite = useChaosCluster('worker-kills', {
+  postgres: {},
+  cluster: {
     replicas: 2,
     workers: ['w1', 'w2', 'w3'],
     concurrency: 8,
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  await db?.stop();
-  tmp.cleanup();
+  },
+  setupMs: 120_000,
 });
 
 describe('workers killed -9 under load (Postgres, 2 replicas, 3 workers)', () => {
   it('loses nothing, reruns only under new attempt numbers, rescues within the lease + 2 s', async () => {
-    const report = await workerKills(cluster, {
-      db: db.url,
+    const report = await workerKills(suite.cluster, {
+      db: suite.db.url,
       tasks: 400,
       everyMs: 1000,
       maxKills: 2,
