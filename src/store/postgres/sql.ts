@@ -166,6 +166,9 @@ export const SQL = {
   // -- Leases and replicas
   /** The fence: held (FOR SHARE) until commit, so a takeover waits for the leader's write. */
   leaseCheck: `SELECT 1 AS ok FROM leases WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE`,
+  /** As leaseCheck, failing the transaction with SQLSTATE CQ001 when the lease is not held. */
+  leaseRequire: `SELECT chronoq_require(count(*) = 1, 'CQ001', 'leader lease lost') FROM (
+      SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE) AS held`,
   leaseEnsure: `INSERT INTO leases (name, holder, token, since, expires_at)
     VALUES ($1, '', 0, 0, 0) ON CONFLICT (name) DO NOTHING`,
   leaseForUpdate: `SELECT name, holder, token, since, expires_at FROM leases
