@@ -54,7 +54,13 @@ export const SQL = {
   /** Locked in id order, so two batches over the same tasks never deadlock. */
   tasksForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[])
     ORDER BY id FOR UPDATE`,
-  readyForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[]) AND state = 'ready'
+  /**
+   * As tasksForUpdate, for tasks meant to be ready. Not `AND state = 'ready'`: that predicate
+   * matches the partial index tasks_ready, and with a young table's stale statistics the planner
+   * scans all of that index for the ids (its last column) instead of the primary key. The
+   * callers skip rows that are not ready.
+   */
+  readyForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[])
     ORDER BY id FOR UPDATE`,
   overdueForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE deadline_at <= $1 AND state = 'running'
     ORDER BY deadline_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,

@@ -74,10 +74,14 @@ export class TaskUpdates {
       defs.push('assigned_at bigint');
       sets.push('assigned_at = v.assigned_at');
     }
+    // `t.state || ''`: a plain `t.state = 'ready'` matches the partial index tasks_ready, and
+    // the planner, on a young table's stale statistics, then reads all of it for the batch
+    // instead of the primary key.
     sql = `WITH moved AS (
         UPDATE tasks AS t SET ${sets.join(', ')}
         FROM jsonb_to_recordset($1::jsonb) AS v(${defs.join(', ')})
-        WHERE t.id = v.id AND t.version = v.read_version AND ($2::text IS NULL OR t.state = $2)
+        WHERE t.id = v.id AND t.version = v.read_version
+          AND ($2::text IS NULL OR t.state || '' = $2)
         RETURNING 1)
       SELECT chronoq_require(count(*) = $3::int, 'CQ002',
         'task batch update moved ' || count(*) || ' of ' || $3 || ' rows (changed concurrently)')

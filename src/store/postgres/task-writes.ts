@@ -166,7 +166,7 @@ export class TaskWrites {
       if (assignments.length === 0) return [];
       const ids = [...new Set(assignments.map((a) => a.taskId))];
       const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
-      const byId = new Map(rows.map((r) => [r.id, load(r)]));
+      const byId = new Map(rows.filter((r) => r.state === 'ready').map((r) => [r.id, load(r)]));
       const tasks = new TaskTx(this.updates, now);
       const moved: Task[] = [];
       for (const a of assignments) {

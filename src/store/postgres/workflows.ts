@@ -202,7 +202,7 @@ export class Flows {
       if (ids.length === 0) return [];
       lockFlowsOf(tx, ids);
       const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
-      const byId = new Map(rows.map((r) => [r.id, load(r)]));
+      const byId = new Map(rows.filter((r) => r.state === 'ready').map((r) => [r.id, load(r)]));
       const tasks = new TaskTx(this.updates, now);
       const moved: Task[] = [];
       const children: NewTask[] = [];
