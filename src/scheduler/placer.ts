@@ -20,6 +20,8 @@ export interface PlacerOptions {
   random: () => number;
   /** Queue settings, cached by the scheduler. */
   queues: () => Promise<Map<string, QueueSettings>>;
+  /** The workers, cached by the scheduler for a short while. */
+  workers: (now: number) => Promise<WorkerRecord[]>;
   /** What is on workers, kept by the leader between reads of the store. */
   tally: LeaderTally;
 }
@@ -49,7 +51,7 @@ export class Placer {
   async round(fence: LeaderFence, now: number): Promise<PlacementRound> {
     const { store } = this.opts;
     const none: PlacementRound = { assigned: [], unplaceable: [] };
-    const workers = (await store.workerList()).filter(
+    const workers = (await this.opts.workers(now)).filter(
       (w) => w.status === 'live' && w.expiresAt > now && !w.cordoned && !w.draining,
     );
     if (workers.length === 0) return none;

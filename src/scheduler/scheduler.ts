@@ -1,6 +1,7 @@
 import type { QueueSettings } from '../domain/queue.js';
 import type { Schedule } from '../domain/schedule.js';
 import { isTerminal, type Task } from '../domain/task.js';
+import type { WorkerRecord } from '../domain/worker.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
@@ -10,6 +11,9 @@ import { Loop } from './loop.js';
 import { Placer, type Unplaceable } from './placer.js';
 import { Pruner } from './pruner.js';
 import { ScheduleFirer } from './schedule-firer.js';
+
+/** How long the placer trusts the worker list it read (heartbeats are not announced). */
+const WORKER_LIST_MS = 250;
 
 export interface SchedulerOptions {
   store: Store;
@@ -66,6 +70,8 @@ export class Scheduler {
   private readonly tally: LeaderTally;
   private readonly random: () => number;
   private queueCache: Promise<Map<string, QueueSettings>> | null = null;
+  /** The worker list, read at most every WORKER_LIST_MS (any change to a worker drops it). */
+  private workerCache: { at: number; list: Promise<WorkerRecord[]> } | null = null;
   /** The reason last written to each ready task's history for why it cannot be placed. */
   private readonly noted = new Map<string, string>();
   private unsubscribe: (() => void) | null = null;
@@ -84,6 +90,7 @@ export class Scheduler {
       renewMs: opts.leaseRenewMs,
       onElected: () => {
         this.tally.reset();
+        this.workerCache = null;
         this.loops.forEach((l) => l.wake());
       },
     });
@@ -92,6 +99,7 @@ export class Scheduler {
       batchSize,
       random: this.random,
       queues: () => this.queues(),
+      workers: (now) => this.workers(now),
       tally: this.tally,
     });
     const loop = (
@@ -184,6 +192,7 @@ export class Scheduler {
         this.scheduleLoop.wake();
         return;
       case 'workers':
+        this.workerCache = null;
         this.placeLoop.wake();
         this.reap.wake();
         return;
@@ -194,6 +203,22 @@ export class Scheduler {
       case 'logs':
         return;
     }
+  }
+
+  /**
+   * Heartbeats are not announced (they move only the load and the lease), so the list is read
+   * again after a short while; registering, expiring, cordoning or draining a worker is
+   * announced, and drops it at once.
+   */
+  private workers(now: number): Promise<WorkerRecord[]> {
+    const cached = this.workerCache;
+    if (cached && now >= cached.at && now - cached.at < WORKER_LIST_MS) return cached.list;
+    const list = this.opts.store.workerList().catch((err: unknown) => {
+      if (this.workerCache?.list === list) this.workerCache = null;
+      throw err;
+    });
+    this.workerCache = { at: now, list };
+    return list;
   }
 
   private queues(): Promise<Map<string, QueueSettings>> {

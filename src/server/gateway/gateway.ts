@@ -2,6 +2,7 @@ import type { Report } from '../../domain/state-machine.js';
 import { ON_WORKER_STATES, type Task } from '../../domain/task.js';
 import type { WorkerRecord } from '../../domain/worker.js';
 import type { Clock } from '../../lib/clock.js';
+import { GroupCommit } from '../../lib/group-commit.js';
 import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import {
@@ -58,6 +59,13 @@ function handBack(workerId: string) {
  */
 export class WorkerGateway {
   private readonly sessions = new Map<string, WorkerSession>();
+  /** The reports of every session, written together while an earlier write is under way. */
+  private readonly reportWrites = new GroupCommit<Report, ReportResult>({
+    write: (reports) => this.opts.store.taskReport(reports, this.opts.clock.now(), this.random),
+    // A session's messages are handled one at a time, so two writes at once never reorder the
+    // reports of one worker.
+    maxInFlight: 2,
+  });
   /** Sessions closed by their worker whose last messages may still be in hand. */
   private readonly closing = new Map<Promise<void>, string | null>();
   private readonly holder = new Map<string, WorkerSession>();
@@ -328,7 +336,7 @@ export class WorkerGateway {
         this.release(s, r.taskId);
       }
     }
-    const results = await this.opts.store.taskReport(reports, this.opts.clock.now(), this.random);
+    const results = await this.reportWrites.submit(reports);
     this.opts.onReports?.(reports, results);
     const revoked = new Set<string>();
     for (const r of results) {

@@ -3,17 +3,30 @@ import type { Logger } from '../../lib/logger.js';
 import { LeaseLostError, type ChangeEvent, type LeaderFence } from '../store.js';
 import type { ChangeFeed } from '../common/change-feed.js';
 import { encodeEvent } from './notifications.js';
+import { inlineSql } from './inline-sql.js';
 import { SQL } from './sql.js';
+
+/** The SQLSTATE `chronoq_require` raises when the leader's fence no longer holds. */
+const LEASE_LOST = 'CQ001';
 
 /** What runs SQL: the pool, or the client of a transaction. */
 export interface Db {
   rows<R>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
-/** A write transaction: SQL, the leader's fence check, and change events to send on commit. */
+/**
+ * A write transaction: SQL, the leader's fence check, and change events to send on commit.
+ * Statements whose answer is not needed are deferred: they travel together with the next read,
+ * or with the COMMIT, in one message.
+ */
 export interface WriteTx extends Db {
-  /** Throw LeaseLostError unless the fence is exactly the current lease; holds it until commit. */
+  /**
+   * The transaction fails with LeaseLostError unless the fence is exactly the current lease,
+   * which stays locked until commit. Checked with the transaction's next statement.
+   */
   checkFence(fence: LeaderFence): Promise<void>;
+  /** Run `sql` before the next read (or the commit); its rows are not returned. */
+  defer(sql: string, params?: unknown[]): void;
   /** Send `event` to this process's subscribers and, by NOTIFY, to other replicas, on commit. */
   emit(event: ChangeEvent): void;
 }
@@ -70,32 +83,62 @@ export class PgContext {
     }
   }
 
+  /**
+   * A write transaction in as few round trips as it has reads: BEGIN goes with the first
+   * statement, deferred writes with the next read, and the last writes, the NOTIFY and the
+   * COMMIT in one message. A transaction without reads is one message.
+   */
   private async writeOnce<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    this.assertOpen();
     const events: ChangeEvent[] = [];
-    const result = await this.transaction('BEGIN', async (client) => {
-      const db = dbOf(client);
-      const tx: WriteTx = {
-        rows: db.rows,
-        checkFence: async (fence) => {
-          const held = await db.rows(SQL.leaseCheck, [fence.name, fence.holder, fence.token]);
-          if (held.length === 0) throw new LeaseLostError(fence.name);
-        },
-        emit: (event) => {
-          // The task changes of one commit travel as one event, however many steps wrote them.
-          const first = events.find((e) => e.kind === 'tasks');
-          if (event.kind === 'tasks' && first?.kind === 'tasks')
-            first.changes.push(...event.changes);
-          else
-            events.push(event.kind === 'tasks' ? { ...event, changes: [...event.changes] } : event);
-        },
-      };
+    const pending: string[] = [];
+    let begun = false;
+    let fenceName: string | null = null;
+    const client = await this.pool.connect();
+    const send = async (last: string | null): Promise<Record<string, unknown>[]> => {
+      const statements = begun ? pending.splice(0) : ['BEGIN', ...pending.splice(0)];
+      begun = true;
+      if (last !== null) statements.push(last);
+      const result = (await client.query(statements.join(';\n'))) as
+        pg.QueryResult | pg.QueryResult[];
+      const results = Array.isArray(result) ? result : [result];
+      return results[results.length - 1]?.rows ?? [];
+    };
+    const tx: WriteTx = {
+      rows: async <R>(sql: string, params?: unknown[]) =>
+        (await send(inlineSql(sql, params))) as R[],
+      defer: (sql, params) => void pending.push(inlineSql(sql, params)),
+      checkFence: (fence) => {
+        fenceName = fence.name;
+        pending.push(inlineSql(SQL.leaseRequire, [fence.name, fence.holder, fence.token]));
+        return Promise.resolve();
+      },
+      emit: (event) => {
+        // The task changes of one commit travel as one event, however many steps wrote them.
+        const first = events.find((e) => e.kind === 'tasks');
+        if (event.kind === 'tasks' && first?.kind === 'tasks') first.changes.push(...event.changes);
+        else
+          events.push(event.kind === 'tasks' ? { ...event, changes: [...event.changes] } : event);
+      },
+    };
+    // A connection that cannot even roll back is destroyed, not returned to the pool.
+    let broken: Error | undefined;
+    try {
       const value = await fn(tx);
       const payloads = this.payloads(events);
-      if (payloads.length > 0) await db.rows(SQL.notify, [this.notify.channel, payloads]);
+      if (payloads.length > 0) tx.defer(SQL.notify, [this.notify.channel, payloads]);
+      if (begun || pending.length > 0) await send('COMMIT');
+      for (const event of events) this.feed.emit(event);
       return value;
-    });
-    for (const event of events) this.feed.emit(event);
-    return result;
+    } catch (err) {
+      if (begun) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      if ((err as { code?: unknown }).code === LEASE_LOST && fenceName !== null) {
+        throw new LeaseLostError(fenceName);
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   close(): void {

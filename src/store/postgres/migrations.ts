@@ -214,6 +214,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'finished tasks by finish time, for retention',
     sql: FINISHED_INDEX_SQL,
   },
+  {
+    version: 11,
+    name: 'checks inside statements',
+    // Write transactions send their writes and their COMMIT in one message: a check whose
+    // failure must stop the commit (the leader's fence, a batch update that moved fewer rows
+    // than it named) fails the statement itself.
+    sql: `
+      CREATE FUNCTION chronoq_require(ok BOOLEAN, code TEXT, message TEXT) RETURNS VOID
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF ok IS NOT TRUE THEN
+            RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+          END IF;
+        END $$;
+    `,
+  },
 ];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (

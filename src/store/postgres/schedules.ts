@@ -216,7 +216,7 @@ export class Schedules {
         }
         results.push({ scheduleId: f.scheduleId, applied: true, created });
       }
-      await tasks.flush(tx);
+      tasks.flush(tx);
       if (queues.size > 0) {
         const touched = await tx.rows(SQL.queueTouch, [[...queues].sort()]);
         if (touched.length > 0) tx.emit({ kind: 'queues' });

@@ -54,7 +54,13 @@ export const SQL = {
   /** Locked in id order, so two batches over the same tasks never deadlock. */
   tasksForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[])
     ORDER BY id FOR UPDATE`,
-  readyForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[]) AND state = 'ready'
+  /**
+   * As tasksForUpdate, for tasks meant to be ready. Not `AND state = 'ready'`: that predicate
+   * matches the partial index tasks_ready, and with a young table's stale statistics the planner
+   * scans all of that index for the ids (its last column) instead of the primary key. The
+   * callers skip rows that are not ready.
+   */
+  readyForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE id = ANY($1::text[])
     ORDER BY id FOR UPDATE`,
   overdueForUpdate: `SELECT ${TASK_SELECT} FROM tasks WHERE deadline_at <= $1 AND state = 'running'
     ORDER BY deadline_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -166,6 +172,9 @@ export const SQL = {
   // -- Leases and replicas
   /** The fence: held (FOR SHARE) until commit, so a takeover waits for the leader's write. */
   leaseCheck: `SELECT 1 AS ok FROM leases WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE`,
+  /** As leaseCheck, failing the transaction with SQLSTATE CQ001 when the lease is not held. */
+  leaseRequire: `SELECT chronoq_require(count(*) = 1, 'CQ001', 'leader lease lost') FROM (
+      SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE) AS held`,
   leaseEnsure: `INSERT INTO leases (name, holder, token, since, expires_at)
     VALUES ($1, '', 0, 0, 0) ON CONFLICT (name) DO NOTHING`,
   leaseForUpdate: `SELECT name, holder, token, since, expires_at FROM leases

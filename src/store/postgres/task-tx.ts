@@ -89,13 +89,13 @@ export class TaskTx {
     this.events.push(eventToRow({ ...e, at: this.now }));
   }
 
-  /** Write everything collected, and emit the task changes on commit. */
-  async flush(tx: WriteTx, guardState: string | null = null): Promise<void> {
-    if (this.writes.length > 0) await this.updates.write(tx, this.writes, guardState);
+  /** Queue the writes of everything collected (deferred), and emit the task changes on commit. */
+  flush(tx: WriteTx, guardState: string | null = null): void {
+    if (this.writes.length > 0) this.updates.write(tx, this.writes, guardState);
     if (this.attempts.size > 0) {
-      await tx.rows(SQL.attemptUpsert, [JSON.stringify([...this.attempts.values()])]);
+      tx.defer(SQL.attemptUpsert, [JSON.stringify([...this.attempts.values()])]);
     }
-    if (this.events.length > 0) await tx.rows(SQL.eventInsert, [JSON.stringify(this.events)]);
+    if (this.events.length > 0) tx.defer(SQL.eventInsert, [JSON.stringify(this.events)]);
     if (this.changes.length > 0) tx.emit({ kind: 'tasks', changes: this.changes });
     if (this.workflows.size > 0) tx.emit({ kind: 'workflows', ids: [...this.workflows] });
   }

@@ -1,6 +1,6 @@
 import type { TaskPatch } from '../../domain/state-machine.js';
 import type { Task } from '../../domain/task.js';
-import type { Db } from './context.js';
+import type { WriteTx } from './context.js';
 
 export type PatchField = keyof TaskPatch;
 
@@ -34,12 +34,13 @@ export interface TaskWrite {
  * Writes decided tasks in batches: one `UPDATE ... FROM jsonb_to_recordset(...)` per set of
  * changed fields (a few dozen shapes at most, each built once). Only the named fields are set,
  * so unrelated indexes are left alone. Each row is guarded by the version it was read at, and
- * optionally by its state: the batch must move every row it names, or the call fails.
+ * optionally by its state: the batch must move every row it names, or the transaction fails.
  */
 export class TaskUpdates {
   private readonly cache = new Map<string, string>();
 
-  async write(db: Db, writes: TaskWrite[], guardState: string | null = null): Promise<void> {
+  /** Deferred: the statements go with the transaction's next read or its commit. */
+  write(tx: Pick<WriteTx, 'defer'>, writes: TaskWrite[], guardState: string | null = null): void {
     const groups = new Map<string, TaskWrite[]>();
     for (const w of writes) {
       const key = shapeKey(w);
@@ -51,12 +52,7 @@ export class TaskUpdates {
       const first = group[0]!;
       const sql = this.statement(key, [...first.fields].sort(), first.assignedAt !== null);
       const rows = group.map((w) => recordOf(w));
-      const moved = await db.rows<{ id: string }>(sql, [JSON.stringify(rows), guardState]);
-      if (moved.length !== group.length) {
-        throw new Error(
-          `task batch update moved ${moved.length} of ${group.length} rows (changed concurrently)`,
-        );
-      }
+      tx.defer(sql, [JSON.stringify(rows), guardState, group.length]);
     }
   }
 
@@ -78,10 +74,18 @@ export class TaskUpdates {
       defs.push('assigned_at bigint');
       sets.push('assigned_at = v.assigned_at');
     }
-    sql = `UPDATE tasks AS t SET ${sets.join(', ')}
-      FROM jsonb_to_recordset($1::jsonb) AS v(${defs.join(', ')})
-      WHERE t.id = v.id AND t.version = v.read_version AND ($2::text IS NULL OR t.state = $2)
-      RETURNING t.id`;
+    // `t.state || ''`: a plain `t.state = 'ready'` matches the partial index tasks_ready, and
+    // the planner, on a young table's stale statistics, then reads all of it for the batch
+    // instead of the primary key.
+    sql = `WITH moved AS (
+        UPDATE tasks AS t SET ${sets.join(', ')}
+        FROM jsonb_to_recordset($1::jsonb) AS v(${defs.join(', ')})
+        WHERE t.id = v.id AND t.version = v.read_version
+          AND ($2::text IS NULL OR t.state || '' = $2)
+        RETURNING 1)
+      SELECT chronoq_require(count(*) = $3::int, 'CQ002',
+        'task batch update moved ' || count(*) || ' of ' || $3 || ' rows (changed concurrently)')
+      FROM moved`;
     this.cache.set(key, sql);
     return sql;
   }

@@ -61,8 +61,16 @@ export class TaskWrites {
       // Keyed rows in key order (stable: the first of a repeated key wins), so two batches
       // with the same keys in other orders wait on each other instead of deadlocking.
       const rows = built.map(taskToRow).sort(byIdempotencyKey);
-      const inserted = await tx.rows<{ id: string }>(SQL.taskInsert, [JSON.stringify(rows)]);
-      const created = new Set(inserted.map((r) => r.id));
+      // Fresh ids never conflict: without idempotency keys every row is inserted, and the
+      // insert can travel with the commit instead of costing a round trip of its own.
+      let created: Set<string>;
+      if (rows.some((r) => r.idempotency_key !== null)) {
+        const inserted = await tx.rows<{ id: string }>(SQL.taskInsert, [JSON.stringify(rows)]);
+        created = new Set(inserted.map((r) => r.id));
+      } else {
+        tx.defer(SQL.taskInsert, [JSON.stringify(rows)]);
+        created = new Set(rows.map((r) => r.id));
+      }
       const skipped = built.filter((t) => !created.has(t.id));
       const stored = new Map<string, Task>();
       if (skipped.length > 0) {
@@ -92,7 +100,7 @@ export class TaskWrites {
         });
         tasks.changes.push(toChange(task));
       }
-      await tasks.flush(tx);
+      tasks.flush(tx);
       // Queues are never deleted, so a queue this writer saw stored needs no round trip.
       const queues = [...new Set(results.filter((r) => r.created).map((r) => r.task.queue))]
         .filter((q) => !this.storedQueues.has(q))
@@ -110,7 +118,7 @@ export class TaskWrites {
 
   act(id: string, action: OperatorAction, now: number, actor: string | null): Promise<ActResult> {
     return this.ctx.write(async (tx) => {
-      await lockFlowsOf(tx, [id]);
+      lockFlowsOf(tx, [id]);
       const [row] = await tx.rows<TaskRow>(SQL.taskForUpdate, [id]);
       if (!row) return notFound(id);
       const loaded = load(row);
@@ -130,7 +138,7 @@ export class TaskWrites {
         actor,
         detail: { action, want: next.want },
       });
-      await tasks.flush(tx);
+      tasks.flush(tx);
       await this.flow.advance(tx, tasks.written, now);
       return { ok: true, task: next };
     });
@@ -158,7 +166,7 @@ export class TaskWrites {
       if (assignments.length === 0) return [];
       const ids = [...new Set(assignments.map((a) => a.taskId))];
       const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
-      const byId = new Map(rows.map((r) => [r.id, load(r)]));
+      const byId = new Map(rows.filter((r) => r.state === 'ready').map((r) => [r.id, load(r)]));
       const tasks = new TaskTx(this.updates, now);
       const moved: Task[] = [];
       for (const a of assignments) {
@@ -173,7 +181,7 @@ export class TaskWrites {
         moved.push(next);
         byId.delete(a.taskId); // placed once: a repeat in the batch is not ready any more
       }
-      await tasks.flush(tx, 'ready');
+      tasks.flush(tx, 'ready');
       return moved;
     });
   }
@@ -211,7 +219,7 @@ export class TaskWrites {
     if (reports.length === 0) return Promise.resolve([]);
     return this.ctx.write(async (tx) => {
       const ids = [...new Set(reports.map((r) => r.taskId))];
-      await lockFlowsOf(tx, ids);
+      lockFlowsOf(tx, ids);
       const rows = await tx.rows<TaskRow>(SQL.tasksForUpdate, [ids]);
       const seen = new Map<string, Loaded & { current: Task; dirty: boolean }>();
       for (const row of rows) {
@@ -243,7 +251,7 @@ export class TaskWrites {
         const entry = seen.get(id);
         if (entry?.dirty) tasks.write(entry, entry.current);
       }
-      await tasks.flush(tx);
+      tasks.flush(tx);
       await this.flow.advance(tx, tasks.written, now);
       return results;
     });
@@ -267,7 +275,7 @@ export class TaskWrites {
         tasks.write(loaded, next);
         changed.push(next);
       }
-      await tasks.flush(tx);
+      tasks.flush(tx);
       await this.flow.advance(tx, tasks.written, now);
       return changed;
     });

@@ -100,10 +100,11 @@ function rowToWorkflow(r: WorkflowRow): Workflow {
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /** Take the flow locks (workflows, then fan-out parents) of the tasks named; see `lockFlows`. */
-export async function lockFlowsOf(tx: Db, taskIds: string[]): Promise<void> {
+export function lockFlowsOf(tx: WriteTx, taskIds: string[]): void {
   if (taskIds.length === 0) return;
-  await tx.rows(WF.lockFlows, [taskIds]);
-  await tx.rows(WF.lockParents, [taskIds]);
+  // Deferred: the locks are taken first thing in the transaction's next message.
+  tx.defer(WF.lockFlows, [taskIds]);
+  tx.defer(WF.lockParents, [taskIds]);
 }
 
 /**
@@ -139,7 +140,7 @@ export class Flows {
         now,
       );
       tasks.workflows.add(wf.id);
-      await tasks.flush(tx);
+      tasks.flush(tx);
       return created;
     });
   }
@@ -188,7 +189,7 @@ export class Flows {
       }
       const ftx = new TaskTx(this.updates, now);
       await this.applyPlan(tx, ftx, wf, loaded, plan, actor);
-      await ftx.flush(tx);
+      ftx.flush(tx);
       await this.advance(tx, ftx.written, now);
       return { ok: true, workflow: (await this.get(id, tx)) ?? wf };
     });
@@ -199,9 +200,9 @@ export class Flows {
       await tx.checkFence(fence);
       const ids = [...new Set(fanOuts.map((f) => f.taskId))];
       if (ids.length === 0) return [];
-      await lockFlowsOf(tx, ids);
+      lockFlowsOf(tx, ids);
       const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
-      const byId = new Map(rows.map((r) => [r.id, load(r)]));
+      const byId = new Map(rows.filter((r) => r.state === 'ready').map((r) => [r.id, load(r)]));
       const tasks = new TaskTx(this.updates, now);
       const moved: Task[] = [];
       const children: NewTask[] = [];
@@ -227,7 +228,7 @@ export class Flows {
         moved.push(next);
       }
       await this.insertTasks(tx, tasks, children, now);
-      await tasks.flush(tx);
+      tasks.flush(tx);
       // A broadcast to no worker ends at once.
       await this.advance(tx, moved, now);
       return moved;
@@ -277,7 +278,7 @@ export class Flows {
           await this.applyPlan(tx, ftx, wf, loaded, planWorkflow(wf, steps, comps), null);
         }
       }
-      await ftx.flush(tx);
+      ftx.flush(tx);
       collect(ftx.written);
     }
   }
