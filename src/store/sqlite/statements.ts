@@ -80,6 +80,14 @@ export function prepareStatements(db: Database) {
 
     // -- Tasks: reads
     taskGet: t<[string]>(`SELECT ${TASK_SELECT} FROM tasks WHERE id = ?`),
+    /** The versions of the tasks whose ids a JSON array names (see TaskCache). */
+    taskVersions: p<[string], { id: string; version: number }>(
+      `SELECT id, version FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    /** The tasks whose ids a JSON array names, in no particular order. */
+    taskGetMany: t<[string]>(
+      `SELECT ${TASK_SELECT} FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
     taskByIdempotencyKey: t<[string, string]>(
       `SELECT ${TASK_SELECT} FROM tasks WHERE queue = ? AND idempotency_key = ?`,
     ),

@@ -75,7 +75,12 @@ export class TaskReads {
 
   readyBatch(limit: number): Task[] {
     if (limit <= 0) return [];
-    return this.ctx.s.taskReadyBatch.all(Math.floor(limit)).map(rowToTask);
+    const { s, tasks: cache } = this.ctx;
+    return s.taskReadyBatch.all(Math.floor(limit)).map((row) => {
+      const task = rowToTask(row);
+      cache.put({ task, assignedAt: row.assigned_at });
+      return task;
+    });
   }
 
   nextDue(): number | null {

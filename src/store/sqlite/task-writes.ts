@@ -132,8 +132,9 @@ export class TaskWrites {
       this.ctx.checkFence(fence);
       const tx = new TaskTx(s, this.updates, now);
       const moved: Task[] = [];
+      const tasks = this.loadMany(assignments.map((a) => a.taskId));
       for (const a of assignments) {
-        const loaded = load(s.taskGet.get(a.taskId));
+        const loaded = tasks.get(a.taskId);
         if (!loaded) continue;
         const decision = decideAssign(loaded.task, a.workerId);
         if (!decision.ok) continue;
@@ -142,6 +143,10 @@ export class TaskWrites {
         tx.write(next, now);
         tx.event(assignedEvent(next, fence));
         moved.push(next);
+        // A second assignment of the task in this batch sees this one.
+        const written = { task: next, assignedAt: now };
+        tasks.set(a.taskId, written);
+        this.ctx.tasks.put(written);
       }
       return { moved, tx };
     });
@@ -182,10 +187,11 @@ export class TaskWrites {
       // written once, at the end.
       const seen = new Map<string, Loaded & { dirty: boolean }>();
       const results: ReportResult[] = [];
+      const tasks = this.loadMany(reports.map((r) => r.taskId));
       for (const r of reports) {
         let entry = seen.get(r.taskId);
         if (!entry) {
-          const loaded = load(s.taskGet.get(r.taskId));
+          const loaded = tasks.get(r.taskId);
           if (!loaded) {
             results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
             continue;
@@ -205,12 +211,41 @@ export class TaskWrites {
         }
         results.push({ taskId: r.taskId, attempt: r.attempt, accepted: true, task: entry.task });
       }
-      for (const entry of seen.values()) if (entry.dirty) tx.write(entry.task);
+      for (const entry of seen.values()) {
+        if (!entry.dirty) continue;
+        tx.write(entry.task);
+        this.ctx.tasks.put({ task: entry.task, assignedAt: entry.assignedAt });
+      }
       this.flows.advance(tx);
       return { results, tx };
     });
     this.emitTasks(tx);
     return results;
+  }
+
+  /**
+   * Inside a write: the tasks `ids` name that exist, as of now. Reads only the version of each
+   * row, and the whole row of those the task cache does not hold at that version.
+   */
+  private loadMany(ids: string[]): Map<string, Loaded> {
+    const { s, tasks: cache } = this.ctx;
+    const out = new Map<string, Loaded>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids)];
+    const missing: string[] = [];
+    for (const { id, version } of s.taskVersions.all(JSON.stringify(unique))) {
+      const hit = cache.get(id, version);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      for (const row of s.taskGetMany.all(JSON.stringify(missing))) {
+        const loaded = load(row)!;
+        out.set(row.id, loaded);
+        cache.put(loaded);
+      }
+    }
+    return out;
   }
 
   /** Leader: decide on each selected task and write what changed. */
