@@ -36,7 +36,25 @@ export class SqliteContext {
 
   write<T>(fn: () => T): T {
     if (this.closed) throw new Error('the store is closed');
-    return this.settle(() => this.runTx.immediate(fn) as T);
+    // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
+    // that a failing nested write drops only its own.
+    if (this.db.inTransaction) this.statements?.history.flush();
+    return this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+  }
+
+  /**
+   * Run `fn` and write the history rows it buffered before the transaction commits; drop them if
+   * it throws.
+   */
+  private withHistory<T>(fn: () => T): T {
+    try {
+      const out = fn();
+      this.statements?.history.flush();
+      return out;
+    } catch (err) {
+      this.statements?.history.clear();
+      throw err;
+    }
   }
 
   /** Several reads that must see one snapshot. */

@@ -52,14 +52,14 @@ describe('TaskCache', () => {
   });
 
   it('keeps at most its bound, dropping the oldest first', () => {
-    const cache = new TaskCache(() => false, 2);
-    cache.put({ task: task('a'), assignedAt: null });
-    cache.put({ task: task('b'), assignedAt: null });
-    cache.put({ task: task('a', 2), assignedAt: null }); // refreshed: now the newest
-    cache.put({ task: task('c'), assignedAt: null });
-    expect(cache.get('b', 1)).toBeUndefined();
-    expect(cache.get('a', 2)).toBeDefined();
-    expect(cache.get('c', 1)).toBeDefined();
-    expect(cache.size).toBe(2);
+    const cache = new TaskCache(() => false, 10);
+    for (let i = 0; i < 10; i++) cache.put({ task: task(`t${i}`), assignedAt: null });
+    cache.put({ task: task('t0', 2), assignedAt: null }); // refreshed: now the newest
+    cache.put({ task: task('new'), assignedAt: null });
+    expect(cache.size).toBe(10);
+    expect(cache.get('t1', 1)).toBeUndefined();
+    expect(cache.get('t2', 1)).toBeDefined();
+    expect(cache.get('t0', 2)).toBeDefined();
+    expect(cache.get('new', 1)).toBeDefined();
   });
 });

@@ -13,7 +13,7 @@ import type { NewTask, Task } from '../../domain/task.js';
 import { newId } from '../../lib/ids.js';
 import type { ActResult, InsertResult, LeaderFence, ReportResult } from '../store.js';
 import type { SqliteContext } from './context.js';
-import { changeRowToChange, taskToInsertParams, toChange, type TaskRow } from './rows.js';
+import { changeRowToChange, taskToInsertValues, toChange, type TaskRow } from './rows.js';
 import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
@@ -50,8 +50,16 @@ export class TaskWrites {
     const { results, tx } = this.ctx.write(() => {
       const tx = new TaskTx(s, this.updates, now);
       const results: InsertResult[] = [];
+      // New rows are inserted many per statement; before a lookup by idempotency key, so that
+      // it sees every task of this batch inserted so far.
+      let rows: unknown[][] = [];
+      const insertRows = () => {
+        if (rows.length > 0) s.taskInsertMany.run(rows);
+        rows = [];
+      };
       for (const spec of specs) {
         if (spec.idempotencyKey !== null) {
+          insertRows();
           const existing = load(s.taskByIdempotencyKey.get(spec.queue, spec.idempotencyKey));
           if (existing) {
             results.push({ task: existing.task, created: false });
@@ -59,7 +67,9 @@ export class TaskWrites {
           }
         }
         const task = buildTask(spec, newId(now), now);
-        s.taskInsert.run(taskToInsertParams(task));
+        rows.push(taskToInsertValues(task));
+        // Placement reads a ready task next; one due later is left to be read when it is due.
+        if (task.state === 'ready') this.ctx.tasks.put({ task, assignedAt: null });
         tx.event({
           taskId: task.id,
           kind: 'submitted',
@@ -76,6 +86,7 @@ export class TaskWrites {
           else this.knownQueues.add(task.queue);
         }
       }
+      insertRows();
       return { results, tx };
     });
     for (const q of touched) this.knownQueues.add(q);
