@@ -4,7 +4,13 @@ import { isTerminal, type Task } from '../domain/task.js';
 import type { WorkerRecord } from '../domain/worker.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { LeaseLostError, type ChangeEvent, type LeaderFence, type Store } from '../store/store.js';
+import {
+  LeaseLostError,
+  type ChangeEvent,
+  type LeaderFence,
+  type Store,
+  type TaskChange,
+} from '../store/store.js';
 import { Leadership } from './leadership.js';
 import { LeaderTally } from './leader-tally.js';
 import { Loop } from './loop.js';
@@ -176,8 +182,11 @@ export class Scheduler {
           if (c.state !== 'ready') this.noted.delete(c.id);
           if (c.state === 'pending') promote = true;
           else if (c.state === 'running') deadlines = true;
-          // Anything else frees a slot or makes a task ready: both call for placement.
-          if (c.state !== 'running' && c.state !== 'assigned') place = true;
+          // Anything else frees a slot or makes a task ready: both call for placement. A new
+          // task that is not ready (attempt 0: never placed) does neither.
+          if (c.state !== 'running' && c.state !== 'assigned' && !unplacedWaiting(c)) {
+            place = true;
+          }
         }
         if (place) this.placeLoop.wake();
         if (promote) this.promote.wake();
@@ -249,6 +258,10 @@ export class Scheduler {
   }
 
   private async promoteDue(fence: LeaderFence, now: number, limit: number) {
+    // Most wake-ups are submits of tasks due later: a read answers those without a write.
+    const due = await this.opts.store.taskNextDue();
+    if (due === null) return undefined;
+    if (due > now) return Math.max(0, due - this.opts.clock.now());
     const promoted = await this.opts.store.taskPromoteDue(fence, now, limit);
     if (promoted >= limit) return 0;
     const next = await this.opts.store.taskNextDue();
@@ -264,6 +277,10 @@ export class Scheduler {
   }
 
   private async expireDeadlines(fence: LeaderFence, now: number) {
+    // Woken by every start: a read answers the (usual) case of no deadline passed, without a write.
+    const first = await this.opts.store.taskNextDeadline();
+    if (first === null) return undefined;
+    if (first > now) return Math.max(0, first - this.opts.clock.now());
     const expired = await this.opts.store.taskExpireDeadlines(fence, now, this.random);
     if (expired.length > 0) {
       this.opts.logger.info({ tasks: expired.map((t) => t.id) }, 'attempts timed out');
@@ -311,4 +328,9 @@ export class Scheduler {
     );
     return Number.isFinite(nextExpiry) ? Math.max(0, nextExpiry - now) : undefined;
   }
+}
+
+/** A task never placed (so it holds no slot) that is not ready yet: nothing for placement. */
+function unplacedWaiting(c: TaskChange): boolean {
+  return c.attempt === 0 && (c.state === 'pending' || c.state === 'blocked');
 }

@@ -11,7 +11,16 @@ import type {
 } from '../protocol/views.js';
 import type { StoredLogLine } from '../store/store.js';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+// The times of a batch are mostly one instant: the last one formatted is kept.
+let lastMs = NaN;
+let lastIso = '';
+const iso = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export function toTaskView(t: Task): TaskView {

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { LeaseLostError, type ChangeEvent, type LeaderFence } from '../store.js';
 import type { ChangeFeed } from '../common/change-feed.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { TaskCache } from './task-cache.js';
 
 /**
  * What the driver's parts share: the connection, its prepared statements, transactions and
@@ -11,6 +12,8 @@ import { prepareStatements, type Statements } from './statements.js';
 export class SqliteContext {
   private statements: Statements | null = null;
   private closed = false;
+  /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
+  readonly tasks: TaskCache;
   private readonly runTx: ((fn: () => unknown) => unknown) & {
     immediate: (fn: () => unknown) => unknown;
     deferred: (fn: () => unknown) => unknown;
@@ -21,6 +24,7 @@ export class SqliteContext {
     private readonly feed: ChangeFeed,
   ) {
     this.runTx = db.transaction((fn: () => unknown) => fn());
+    this.tasks = new TaskCache(() => db.inTransaction);
   }
 
   /** The prepared statements, prepared on first use (after the schema exists). */
@@ -32,13 +36,45 @@ export class SqliteContext {
 
   write<T>(fn: () => T): T {
     if (this.closed) throw new Error('the store is closed');
-    return this.runTx.immediate(fn) as T;
+    // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
+    // that a failing nested write drops only its own.
+    if (this.db.inTransaction) this.statements?.history.flush();
+    return this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+  }
+
+  /**
+   * Run `fn` and write the history rows it buffered before the transaction commits; drop them if
+   * it throws.
+   */
+  private withHistory<T>(fn: () => T): T {
+    try {
+      const out = fn();
+      this.statements?.history.flush();
+      return out;
+    } catch (err) {
+      this.statements?.history.clear();
+      throw err;
+    }
   }
 
   /** Several reads that must see one snapshot. */
   read<T>(fn: () => T): T {
     if (this.closed) throw new Error('the store is closed');
-    return this.runTx.deferred(fn) as T;
+    return this.settle(() => this.runTx.deferred(fn) as T);
+  }
+
+  /** Run a transaction; publish the task cache entries it staged once the outermost commits. */
+  private settle<T>(run: () => T): T {
+    const outermost = !this.db.inTransaction;
+    let out: T;
+    try {
+      out = run();
+    } catch (err) {
+      this.tasks.discard();
+      throw err;
+    }
+    if (outermost) this.tasks.commit();
+    return out;
   }
 
   emit(event: ChangeEvent): void {
@@ -56,6 +92,7 @@ export class SqliteContext {
     if (this.closed) return;
     this.closed = true;
     this.statements = null;
+    this.tasks.clear();
     this.feed.clear();
     this.db.close();
   }

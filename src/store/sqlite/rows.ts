@@ -185,6 +185,14 @@ export function rowToTask(r: TaskRow): Task {
   };
 }
 
+/** Every column of a new task row, as values in TASK_COLUMNS order (for multi-row inserts). */
+export function taskToInsertValues(t: Task): unknown[] {
+  const row = taskToInsertParams(t);
+  const values = new Array<unknown>(TASK_COLUMNS.length);
+  for (let i = 0; i < TASK_COLUMNS.length; i++) values[i] = row[TASK_COLUMNS[i]!];
+  return values;
+}
+
 /** Every column of a new task row. */
 export function taskToInsertParams(t: Task): TaskRow {
   return {

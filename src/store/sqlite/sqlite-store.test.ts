@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, sqlitePath } from '../open.js';
 import { describeStoreConformance } from '../testing/conformance.js';
-import { newTask, T0 } from '../testing/fixtures.js';
+import { fixedRandom, lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openSqliteStore, SqliteStore } from './sqlite-store.js';
 
@@ -112,5 +112,57 @@ describe('openStore', () => {
       expect(store.driver).toBe('postgres');
       await store.close();
     }
+  });
+
+  it('sees a change another connection made to a task it read before (task cache)', async () => {
+    const file = nextFile();
+    const a = await openSqliteStore(file);
+    await a.migrate();
+    const b = await openSqliteStore(file);
+    await a.workerUpsert(newWorker({ expiresAt: T0 + 60_000 }));
+    const fence = await lead(a, T0, 'leader-1', 60_000);
+    const [one, two] = await a.taskInsert([newTask(), newTask()], T0);
+    // `a` reads both (and keeps them), then `b` cancels one and starts nothing.
+    expect((await a.taskReadyBatch(10)).map((t) => t.id)).toEqual([one!.task.id, two!.task.id]);
+    await b.taskAct(one!.task.id, 'cancel', T0 + 1, null);
+    const moved = await a.taskAssign(
+      fence,
+      [one!, two!].map(({ task }) => ({ taskId: task.id, workerId: 'w1' })),
+      T0 + 2,
+    );
+    expect(moved.map((t) => t.id)).toEqual([two!.task.id]);
+    expect((await a.taskGet(one!.task.id))?.state).toBe('cancelled');
+    // `b` fails the attempt `a` placed; `a` then reports on it and sees the retry, not its copy.
+    await b.taskReport(
+      [{ kind: 'failed', taskId: two!.task.id, attempt: 1, error: { message: 'boom' } }],
+      T0 + 3,
+      fixedRandom(),
+    );
+    const [late] = await a.taskReport(
+      [{ kind: 'started', taskId: two!.task.id, attempt: 1 }],
+      T0 + 4,
+      fixedRandom(),
+    );
+    expect(late?.accepted).toBe(false);
+    expect(await a.taskGet(two!.task.id)).toEqual(await b.taskGet(two!.task.id));
+    await b.close();
+    await a.close();
+  });
+
+  it('serves nothing a rolled-back write read or wrote (task cache)', async () => {
+    const store = await openSqliteStore(nextFile());
+    await store.migrate();
+    await store.workerUpsert(newWorker({ expiresAt: T0 + 60_000 }));
+    const fence = await lead(store, T0, 'leader-1', 60_000);
+    const [res] = await store.taskInsert([newTask()], T0);
+    const id = res!.task.id;
+    // A stale fence makes the assignment throw after nothing was written.
+    await expect(
+      store.taskAssign({ ...fence, token: fence.token + 1 }, [{ taskId: id, workerId: 'w1' }], T0),
+    ).rejects.toThrow();
+    const [moved] = await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], T0 + 1);
+    expect(moved).toMatchObject({ id, state: 'assigned', attempt: 1, workerId: 'w1' });
+    expect(await store.taskGet(id)).toEqual(moved);
+    await store.close();
   });
 });

@@ -10,6 +10,7 @@ import type {
   WorkerRow,
 } from './rows.js';
 import { rawToTaskRow, TASK_COLUMNS, type TaskRow } from './rows.js';
+import { HistoryBuffer, MultiInsert } from './multi-insert.js';
 
 /** The states in which a task is on a worker, spelled as in the `tasks_on_worker` index. */
 const ON_WORKER = `state IN ('assigned', 'running', 'paused')`;
@@ -52,6 +53,10 @@ export function prepareStatements(db: Database) {
     db.prepare<P, R>(sql) as unknown as Stmt<P, R>;
   const t = <P extends unknown[] | object>(sql: string) => prepareTaskRead<P>(db, sql);
   return {
+    /** History rows of the write under way, written before it commits (see SqliteContext). */
+    history: new HistoryBuffer(db),
+    /** New task rows, many per statement: values in TASK_COLUMNS order. */
+    taskInsertMany: new MultiInsert(db, `INSERT INTO tasks (${TASK_SELECT})`, TASK_COLUMNS.length),
     // -- Tasks: writes
     taskInsert: p<TaskRow>(`INSERT INTO tasks (
         id, queue, type, state, want, priority, run_at, due_at, attempt, attempt_base,
@@ -80,8 +85,20 @@ export function prepareStatements(db: Database) {
 
     // -- Tasks: reads
     taskGet: t<[string]>(`SELECT ${TASK_SELECT} FROM tasks WHERE id = ?`),
+    /** The versions of the tasks whose ids a JSON array names (see TaskCache). */
+    taskVersions: p<[string], { id: string; version: number }>(
+      `SELECT id, version FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    /** The tasks whose ids a JSON array names, in no particular order. */
+    taskGetMany: t<[string]>(
+      `SELECT ${TASK_SELECT} FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
     taskByIdempotencyKey: t<[string, string]>(
       `SELECT ${TASK_SELECT} FROM tasks WHERE queue = ? AND idempotency_key = ?`,
+    ),
+    /** The ids and versions of the best ready tasks, in placement order (see TaskCache). */
+    taskReadyVersions: p<[number], { id: string; version: number }>(
+      `SELECT id, version FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id LIMIT ?`,
     ),
     taskReadyBatch: t<[number]>(
       `SELECT ${TASK_SELECT} FROM tasks WHERE state = 'ready' ORDER BY priority DESC, due_at, id LIMIT ?`,

@@ -75,7 +75,21 @@ export class TaskReads {
 
   readyBatch(limit: number): Task[] {
     if (limit <= 0) return [];
-    return this.ctx.s.taskReadyBatch.all(Math.floor(limit)).map(rowToTask);
+    const { s, tasks: cache } = this.ctx;
+    // The ids and versions first; whole rows only of the tasks the cache does not hold.
+    return this.ctx.read(() => {
+      const ready = s.taskReadyVersions.all(Math.floor(limit));
+      const tasks: (Task | undefined)[] = ready.map((r) => cache.get(r.id, r.version)?.task);
+      const missing = ready.filter((_, i) => tasks[i] === undefined).map((r) => r.id);
+      if (missing.length === 0) return tasks as Task[];
+      const read = new Map<string, Task>();
+      for (const row of s.taskGetMany.all(JSON.stringify(missing))) {
+        const task = rowToTask(row);
+        read.set(task.id, task);
+        cache.put({ task, assignedAt: row.assigned_at });
+      }
+      return tasks.map((t, i) => t ?? read.get(ready[i]!.id)!);
+    });
   }
 
   nextDue(): number | null {

@@ -68,7 +68,7 @@ export class TaskTx {
   }
 
   event(e: Omit<TaskEvent, 'at'>): void {
-    this.s.eventInsert.run(eventToRow({ ...e, at: this.now }));
+    this.s.history.event(eventToRow({ ...e, at: this.now }));
   }
 
   private endAttempt(
@@ -80,7 +80,7 @@ export class TaskTx {
   ): void {
     // Only an error the decision names belongs to this attempt (a snooze keeps an old one).
     const error = 'error' in decision.patch ? (decision.patch.error ?? null) : null;
-    this.s.attemptInsert.run({
+    this.s.history.attempt({
       task_id: before.id,
       attempt: before.attempt,
       worker_id: before.workerId,

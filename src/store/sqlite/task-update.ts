@@ -1,8 +1,7 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { TaskPatch } from '../../domain/state-machine.js';
 import type { Task } from '../../domain/task.js';
 import { toJson } from './rows.js';
-import type { Stmt } from './statements.js';
 
 export type PatchField = keyof TaskPatch;
 
@@ -30,33 +29,31 @@ const FIELDS: Record<PatchField, { column: string; encode: (t: Task) => Value }>
  * indexes. One statement per set of fields (a few dozen shapes at most), prepared once.
  */
 export class TaskUpdates {
-  private readonly cache = new Map<string, Stmt<[Record<string, Value>]>>();
+  private readonly cache = new Map<string, { stmt: Statement<unknown[]>; fields: PatchField[] }>();
 
   constructor(private readonly db: Database) {}
 
   /** Write `fields` of `task`, its version and updatedAt; `assignedAt` when it is placed. */
   write(task: Task, fields: ReadonlySet<PatchField>, assignedAt: number | null): void {
-    const names = [...fields].sort();
-    const key = names.join(',') + (assignedAt !== null ? '+assigned' : '');
-    let stmt = this.cache.get(key);
-    if (!stmt) {
-      const sets = ['version = @version', 'updated_at = @updated_at'];
-      for (const f of names) sets.push(`${FIELDS[f].column} = @${FIELDS[f].column}`);
-      if (fields.has('runAt')) sets.push('due_at = @due_at');
-      if (assignedAt !== null) sets.push('assigned_at = @assigned_at');
-      stmt = this.db.prepare<[Record<string, Value>]>(
-        `UPDATE tasks SET ${sets.join(', ')} WHERE id = @id`,
-      );
-      this.cache.set(key, stmt);
+    let key = '';
+    for (const f of fields) key += `${f},`;
+    if (assignedAt !== null) key += '+assigned';
+    let shape = this.cache.get(key);
+    if (!shape) {
+      const names = [...fields].sort();
+      const sets = ['version = ?', 'updated_at = ?'];
+      for (const f of names) sets.push(`${FIELDS[f].column} = ?`);
+      if (fields.has('runAt')) sets.push('due_at = ?');
+      if (assignedAt !== null) sets.push('assigned_at = ?');
+      const stmt = this.db.prepare<unknown[]>(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`);
+      shape = { stmt, fields: names };
+      this.cache.set(key, shape);
     }
-    const params: Record<string, Value> = {
-      id: task.id,
-      version: task.version,
-      updated_at: task.updatedAt,
-    };
-    for (const f of names) params[FIELDS[f].column] = FIELDS[f].encode(task);
-    if (fields.has('runAt')) params.due_at = task.runAt ?? task.createdAt;
-    if (assignedAt !== null) params.assigned_at = assignedAt;
-    stmt.run(params);
+    const params: Value[] = [task.version, task.updatedAt];
+    for (const f of shape.fields) params.push(FIELDS[f].encode(task));
+    if (fields.has('runAt')) params.push(task.runAt ?? task.createdAt);
+    if (assignedAt !== null) params.push(assignedAt);
+    params.push(task.id);
+    shape.stmt.run(params);
   }
 }

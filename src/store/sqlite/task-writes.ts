@@ -13,7 +13,7 @@ import type { NewTask, Task } from '../../domain/task.js';
 import { newId } from '../../lib/ids.js';
 import type { ActResult, InsertResult, LeaderFence, ReportResult } from '../store.js';
 import type { SqliteContext } from './context.js';
-import { changeRowToChange, taskToInsertParams, toChange, type TaskRow } from './rows.js';
+import { changeRowToChange, taskToInsertValues, toChange, type TaskRow } from './rows.js';
 import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { TaskUpdates } from './task-update.js';
@@ -50,8 +50,16 @@ export class TaskWrites {
     const { results, tx } = this.ctx.write(() => {
       const tx = new TaskTx(s, this.updates, now);
       const results: InsertResult[] = [];
+      // New rows are inserted many per statement; before a lookup by idempotency key, so that
+      // it sees every task of this batch inserted so far.
+      let rows: unknown[][] = [];
+      const insertRows = () => {
+        if (rows.length > 0) s.taskInsertMany.run(rows);
+        rows = [];
+      };
       for (const spec of specs) {
         if (spec.idempotencyKey !== null) {
+          insertRows();
           const existing = load(s.taskByIdempotencyKey.get(spec.queue, spec.idempotencyKey));
           if (existing) {
             results.push({ task: existing.task, created: false });
@@ -59,7 +67,9 @@ export class TaskWrites {
           }
         }
         const task = buildTask(spec, newId(now), now);
-        s.taskInsert.run(taskToInsertParams(task));
+        rows.push(taskToInsertValues(task));
+        // Placement reads a ready task next; one due later is left to be read when it is due.
+        if (task.state === 'ready') this.ctx.tasks.put({ task, assignedAt: null });
         tx.event({
           taskId: task.id,
           kind: 'submitted',
@@ -76,6 +86,7 @@ export class TaskWrites {
           else this.knownQueues.add(task.queue);
         }
       }
+      insertRows();
       return { results, tx };
     });
     for (const q of touched) this.knownQueues.add(q);
@@ -132,8 +143,9 @@ export class TaskWrites {
       this.ctx.checkFence(fence);
       const tx = new TaskTx(s, this.updates, now);
       const moved: Task[] = [];
+      const tasks = this.loadMany(assignments.map((a) => a.taskId));
       for (const a of assignments) {
-        const loaded = load(s.taskGet.get(a.taskId));
+        const loaded = tasks.get(a.taskId);
         if (!loaded) continue;
         const decision = decideAssign(loaded.task, a.workerId);
         if (!decision.ok) continue;
@@ -142,6 +154,10 @@ export class TaskWrites {
         tx.write(next, now);
         tx.event(assignedEvent(next, fence));
         moved.push(next);
+        // A second assignment of the task in this batch sees this one.
+        const written = { task: next, assignedAt: now };
+        tasks.set(a.taskId, written);
+        this.ctx.tasks.put(written);
       }
       return { moved, tx };
     });
@@ -182,10 +198,11 @@ export class TaskWrites {
       // written once, at the end.
       const seen = new Map<string, Loaded & { dirty: boolean }>();
       const results: ReportResult[] = [];
+      const tasks = this.loadMany(reports.map((r) => r.taskId));
       for (const r of reports) {
         let entry = seen.get(r.taskId);
         if (!entry) {
-          const loaded = load(s.taskGet.get(r.taskId));
+          const loaded = tasks.get(r.taskId);
           if (!loaded) {
             results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
             continue;
@@ -205,12 +222,41 @@ export class TaskWrites {
         }
         results.push({ taskId: r.taskId, attempt: r.attempt, accepted: true, task: entry.task });
       }
-      for (const entry of seen.values()) if (entry.dirty) tx.write(entry.task);
+      for (const entry of seen.values()) {
+        if (!entry.dirty) continue;
+        tx.write(entry.task);
+        this.ctx.tasks.put({ task: entry.task, assignedAt: entry.assignedAt });
+      }
       this.flows.advance(tx);
       return { results, tx };
     });
     this.emitTasks(tx);
     return results;
+  }
+
+  /**
+   * Inside a write: the tasks `ids` name that exist, as of now. Reads only the version of each
+   * row, and the whole row of those the task cache does not hold at that version.
+   */
+  private loadMany(ids: string[]): Map<string, Loaded> {
+    const { s, tasks: cache } = this.ctx;
+    const out = new Map<string, Loaded>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids)];
+    const missing: string[] = [];
+    for (const { id, version } of s.taskVersions.all(JSON.stringify(unique))) {
+      const hit = cache.get(id, version);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      for (const row of s.taskGetMany.all(JSON.stringify(missing))) {
+        const loaded = load(row)!;
+        out.set(row.id, loaded);
+        cache.put(loaded);
+      }
+    }
+    return out;
   }
 
   /** Leader: decide on each selected task and write what changed. */

@@ -60,13 +60,16 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       attributes,
       async (trace) => {
         const now = clock.now();
-        const newTasks = await Promise.all(
-          specs.map(async (s) => ({
-            ...compileSpec(s, await ctx.queues.get(s.queue ?? DEFAULT_QUEUE), now),
-            trace,
-            submittedBy,
-          })),
+        // Each queue's settings once per batch, not once per task.
+        const names = [...new Set(specs.map((s) => s.queue ?? DEFAULT_QUEUE))];
+        const settings = new Map(
+          await Promise.all(names.map(async (n) => [n, await ctx.queues.get(n)] as const)),
         );
+        const newTasks = specs.map((s) => ({
+          ...compileSpec(s, settings.get(s.queue ?? DEFAULT_QUEUE)!, now),
+          trace,
+          submittedBy,
+        }));
         const result = await store.taskInsert(newTasks, now);
         return { result, taskIds: result.map((r) => r.task.id) };
       },
