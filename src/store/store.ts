@@ -46,8 +46,18 @@ export interface Store {
    * Notes about tasks that do not exist are dropped.
    */
   taskNote(notes: TaskNote[], now: number): Promise<void>;
-  /** Number of tasks per queue and state. */
-  taskCounts(): Promise<Map<string, Partial<Record<TaskState, number>>>>;
+  /**
+   * Number of tasks per queue and state (only `queue`'s when given), from counters kept on every
+   * task write: O(queues × states), however many tasks are stored. Pairs at 0 are left out.
+   */
+  taskCounts(queue?: string): Promise<Map<string, Partial<Record<TaskState, number>>>>;
+  /**
+   * Fold the count changes pending since the last fold into the counters; returns how many
+   * changes were folded. Postgres keeps per-statement deltas (concurrent writers never wait on a
+   * shared counter row), folded by the store itself in the background and by reads that find
+   * many; exact with or without a fold. SQLite's counters are exact at once: always 0.
+   */
+  taskCountsFold(): Promise<number>;
 
   // -- Operator actions ------------------------------------------------------------------------
 

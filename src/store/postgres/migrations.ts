@@ -1,5 +1,6 @@
 import { FINISHED_INDEX_SQL } from '../common/retention.js';
 import type { Pool } from 'pg';
+import { TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
@@ -213,6 +214,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     name: 'finished tasks by finish time, for retention',
     sql: FINISHED_INDEX_SQL,
+  },
+  {
+    version: 10,
+    name: 'task counts per queue and state: folded counters and per-statement deltas',
+    sql: TASK_COUNTS_MIGRATION_SQL,
   },
   {
     version: 11,

@@ -11,9 +11,10 @@ import {
   type TestDatabase,
 } from '../testing/postgres-server.js';
 import pg from 'pg';
-import { MIGRATIONS } from './migrations.js';
+import { migrate, MIGRATIONS } from './migrations.js';
 import { clientConfig, IDLE_IN_TRANSACTION_MS } from './pool.js';
 import { encodeEvent, decodePayload, MAX_PAYLOAD_BYTES } from './notifications.js';
+import { FOLD_AT_DELTAS } from './task-counts.js';
 import { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
 // One database for the file (on CHRONOQ_TEST_POSTGRES_URL's server, or an embedded one), and a
@@ -416,6 +417,109 @@ describe('postgres driver', () => {
       expect((await y.taskList({ limit: 10 })).tasks).toEqual([]);
     } finally {
       await Promise.all([x.close(), y.close()]);
+    }
+  });
+
+  it('migration 10 counts the tasks stored before it', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({
+      ...clientConfig({
+        url: database.url,
+        schema,
+        connectTimeoutMs: 10_000,
+        applicationName: 'test',
+      }),
+      max: 1,
+    });
+    try {
+      await migrate(
+        pool,
+        { schema },
+        MIGRATIONS.filter((m) => m.version < 10),
+      );
+    } finally {
+      await pool.end();
+    }
+    // The store's statements need nothing newer than migration 9 until `migrate()`.
+    const store = await open(schema);
+    try {
+      const inserted = await store.taskInsert(
+        [
+          newTask({ queue: 'a' }),
+          newTask({ queue: 'a' }),
+          newTask({ queue: 'a', runAt: T0 + 1_000 }),
+          newTask({ queue: 'b' }),
+        ],
+        T0,
+      );
+      const fence = await lead(store, T0);
+      await store.taskAssign(fence, [{ taskId: inserted[3]!.task.id, workerId: 'w1' }], T0);
+      await store.migrate();
+      const before = new Map([
+        ['a', { ready: 2, pending: 1 }],
+        ['b', { assigned: 1 }],
+      ]);
+      expect(await store.taskCounts()).toEqual(before);
+      expect(await store.taskCountsFold()).toBe(0); // counted into task_counts, no deltas
+      await store.taskInsert([newTask({ queue: 'b' })], T0);
+      expect(await store.taskCounts('b')).toEqual(new Map([['b', { assigned: 1, ready: 1 }]]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps counts exact under concurrent writers and folds', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      // Many small write statements from two pools at once, with folds running meanwhile.
+      const writer = (s: PostgresStore, queue: string) => async () => {
+        for (let i = 0; i < 30; i++) {
+          const [res] = await s.taskInsert([newTask({ queue }), newTask({ queue })], T0 + i);
+          await s.taskAct(res!.task.id, 'cancel', T0 + i, null);
+        }
+      };
+      const folds = async () => {
+        for (let i = 0; i < 10; i++) await Promise.all([a.taskCountsFold(), b.taskCountsFold()]);
+      };
+      await Promise.all([writer(a, 'x')(), writer(b, 'x')(), writer(b, 'y')(), folds()]);
+      const want = new Map([
+        ['x', { ready: 60, cancelled: 60 }],
+        ['y', { ready: 30, cancelled: 30 }],
+      ]);
+      expect(await a.taskCounts()).toEqual(want);
+      expect(await b.taskCountsFold()).toBeGreaterThanOrEqual(0);
+      expect(await b.taskCounts()).toEqual(want);
+    } finally {
+      await close();
+    }
+  });
+
+  it('folds the deltas when a count read finds many', async () => {
+    const schema = freshSchema();
+    const store = await open(schema);
+    try {
+      await store.migrate();
+      await store.taskInsert([newTask({ queue: 'z' })], T0);
+      const deltas = async () =>
+        (
+          await withClient(database.url, (c) =>
+            c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.task_count_deltas`),
+          )
+        ).rows[0]!.n;
+      // Changes that net to nothing, as many as make a read fold.
+      await withClient(database.url, (c) =>
+        c.query(
+          `INSERT INTO ${schema}.task_count_deltas (queue, state, n)
+           SELECT 'z', 'ready', 0 FROM generate_series(1, $1)`,
+          [FOLD_AT_DELTAS - 1],
+        ),
+      );
+      expect(await deltas()).toBe(FOLD_AT_DELTAS);
+      expect(await store.taskCounts()).toEqual(new Map([['z', { ready: 1 }]]));
+      expect(await deltas()).toBe(0);
+      expect(await store.taskCounts('z')).toEqual(new Map([['z', { ready: 1 }]]));
+    } finally {
+      await store.close();
     }
   });
 

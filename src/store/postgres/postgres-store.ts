@@ -42,6 +42,7 @@ import { checkSchemaName, clientConfig, openPool, type ConnectionOptions } from 
 import { Queues } from './queues.js';
 import { pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
+import { foldTaskCounts, readTaskCounts } from './task-counts.js';
 import { TaskReads } from './task-reads.js';
 import { TaskWrites } from './task-writes.js';
 
@@ -56,6 +57,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Back-off of the listening connection's reconnection attempts. */
   listenRetry?: { minDelayMs?: number; maxDelayMs?: number };
+  /** How often this store folds the task count deltas (see task-counts.ts). Default 10 s. */
+  countFoldMs?: number;
 }
 
 /** The NOTIFY channel of a schema: the schemas of one database do not hear each other. */
@@ -84,9 +87,14 @@ export class PostgresStore implements Store {
   private readonly logs: Logs;
   private readonly cluster: Cluster;
   private readonly schedules: Schedules;
+  private readonly logger: Logger;
+  private readonly countFoldMs: number;
+  private foldTimer: NodeJS.Timeout | null = null;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
     const logger = opts.logger ?? silentLogger;
+    this.logger = logger;
+    this.countFoldMs = opts.countFoldMs ?? 10_000;
     this.schema = opts.schema === undefined ? null : checkSchemaName(opts.schema);
     const connection: ConnectionOptions = {
       url,
@@ -117,10 +125,29 @@ export class PostgresStore implements Store {
   async migrate(): Promise<void> {
     if (this.ctx.isClosed) throw new Error('the store is closed');
     await migrate(this.pool, { schema: this.schema });
+    this.startFolding();
+  }
+
+  /**
+   * Every replica folds the task count deltas on a timer (a fold already running elsewhere makes
+   * this one a no-op), so the deltas stay few whether or not anything reads the counts and
+   * whichever replica leads. Cheap when there is nothing to fold.
+   */
+  private startFolding(): void {
+    if (this.foldTimer !== null || this.ctx.isClosed) return;
+    this.foldTimer = setInterval(() => {
+      if (this.ctx.isClosed) return;
+      foldTaskCounts(this.ctx).catch((err: Error) => {
+        if (!this.ctx.isClosed) this.logger.warn({ err }, 'folding the task counts failed');
+      });
+    }, this.countFoldMs);
+    this.foldTimer.unref();
   }
 
   async close(): Promise<void> {
     if (this.ctx.isClosed) return;
+    if (this.foldTimer !== null) clearInterval(this.foldTimer);
+    this.foldTimer = null;
     this.ctx.close();
     this.feed.clear();
     await this.listener.stop();
@@ -172,8 +199,11 @@ export class PostgresStore implements Store {
   taskEvents(id: string): Promise<TaskEvent[]> {
     return this.reads.events(id);
   }
-  taskCounts(): Promise<Map<string, Partial<Record<TaskState, number>>>> {
-    return this.reads.counts();
+  taskCounts(queue?: string): Promise<Map<string, Partial<Record<TaskState, number>>>> {
+    return readTaskCounts(this.ctx, queue);
+  }
+  taskCountsFold(): Promise<number> {
+    return foldTaskCounts(this.ctx);
   }
   taskAct(
     id: string,

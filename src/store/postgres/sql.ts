@@ -77,7 +77,6 @@ export const SQL = {
   taskOnWorker: `SELECT ${TASK_SELECT} FROM tasks WHERE ${ON_WORKER} AND worker_id = $1
     ORDER BY id`,
   taskResults: `SELECT id, result FROM tasks WHERE id = ANY($1::text[]) AND state = 'succeeded'`,
-  taskCounts: `SELECT queue, state, count(*)::int AS n FROM tasks GROUP BY queue, state`,
   taskHeld: `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
     FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,
   /** Attempts assigned per queue since its window start ($1 queues, $2 window starts). */

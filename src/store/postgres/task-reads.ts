@@ -66,17 +66,6 @@ export class TaskReads {
     return (await this.ctx.rows<EventRow>(SQL.eventList, [id])).map(rowToEvent);
   }
 
-  async counts(): Promise<Map<string, Partial<Record<TaskState, number>>>> {
-    const out = new Map<string, Partial<Record<TaskState, number>>>();
-    const rows = await this.ctx.rows<{ queue: string; state: string; n: number }>(SQL.taskCounts);
-    for (const r of rows) {
-      let byState = out.get(r.queue);
-      if (!byState) out.set(r.queue, (byState = {}));
-      byState[r.state as TaskState] = r.n;
-    }
-    return out;
-  }
-
   async readyBatch(limit: number): Promise<Task[]> {
     if (limit <= 0) return [];
     return (await this.ctx.rows<TaskRow>(SQL.taskReadyBatch, [Math.floor(limit)])).map(rowToTask);

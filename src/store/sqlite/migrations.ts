@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { FINISHED_INDEX_SQL } from '../common/retention.js';
+import { TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
@@ -200,6 +201,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     name: 'finished tasks by finish time, for retention',
     sql: FINISHED_INDEX_SQL,
+  },
+  {
+    version: 10,
+    name: 'task counts per queue and state, kept by triggers; task list indexes',
+    sql: TASK_COUNTS_MIGRATION_SQL,
   },
 ];
 

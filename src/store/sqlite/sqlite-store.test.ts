@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, sqlitePath } from '../open.js';
+import type { TaskFilter } from '../store.js';
 import { describeStoreConformance } from '../testing/conformance.js';
 import { fixedRandom, lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openSqliteStore, SqliteStore } from './sqlite-store.js';
+import { taskListSql } from './task-list.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronoq-sqlite-'));
 let n = 0;
@@ -83,6 +85,79 @@ describe('sqlite driver', () => {
     ).toMatch(/tasks_on_worker/);
     expect(plan(`SELECT min(run_at) FROM tasks WHERE state = 'pending'`)).toMatch(/tasks_pending/);
     db.close();
+  });
+
+  it('lists tasks from an index in id order for queue, state and queue + state filters', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (filter: Omit<TaskFilter, 'limit'>) => {
+      const { sql, params } = taskListSql({ limit: 50, ...filter })!;
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
+        (r) => r.detail,
+      );
+    };
+    const cases: [Omit<TaskFilter, 'limit'>, RegExp][] = [
+      [{ queue: 'q' }, /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\?\)$/],
+      [
+        { queue: 'q', cursor: 'x' },
+        /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\? AND id<\?\)$/,
+      ],
+      [{ states: ['running'] }, /^SEARCH tasks USING INDEX tasks_state_id \(<expr>=\?\)$/],
+      [
+        { queue: 'q', states: ['failed'] },
+        /^SEARCH tasks USING INDEX tasks_queue_state \(queue=\? AND state=\?\)$/,
+      ],
+      [{ states: ['failed', 'running'], type: 't' }, /^SEARCH tasks USING INDEX tasks_state_id/],
+      [{ queue: 'q', states: ['ready', 'pending'] }, /^SEARCH tasks USING INDEX tasks_queue_state/],
+      [{ workflowId: 'w', states: ['ready'] }, /^SEARCH tasks USING INDEX tasks_workflow/],
+    ];
+    for (const [filter, index] of cases) {
+      const steps = plan(filter);
+      const reads = steps.filter((s) => /^(SEARCH|SCAN)/.test(s));
+      expect(reads.length, JSON.stringify(filter)).toBe(filter.states?.length ?? 1);
+      for (const step of reads) expect(step, JSON.stringify(filter)).toMatch(index);
+      // No scan of the table and, but for a workflow's few tasks, no sort.
+      expect(steps.join('; ')).not.toMatch(/SCAN tasks/);
+      if (filter.workflowId === undefined) expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
+    }
+    db.close();
+  });
+
+  it('migration 10 counts the tasks stored before it', async () => {
+    const file = nextFile();
+    const db = new Database(file);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 10),
+    );
+    db.close();
+    // The store's statements need nothing newer than migration 9 until `migrate()`.
+    const store = await openSqliteStore(file);
+    try {
+      const inserted = await store.taskInsert(
+        [
+          newTask({ queue: 'a' }),
+          newTask({ queue: 'a' }),
+          newTask({ queue: 'a', runAt: T0 + 1_000 }),
+          newTask({ queue: 'b' }),
+        ],
+        T0,
+      );
+      const fence = await lead(store, T0);
+      await store.taskAssign(fence, [{ taskId: inserted[3]!.task.id, workerId: 'w1' }], T0);
+      await store.migrate();
+      expect(await store.taskCounts()).toEqual(
+        new Map([
+          ['a', { ready: 2, pending: 1 }],
+          ['b', { assigned: 1 }],
+        ]),
+      );
+      // And the triggers keep them from then on.
+      await store.taskInsert([newTask({ queue: 'b' })], T0);
+      expect(await store.taskCounts('b')).toEqual(new Map([['b', { assigned: 1, ready: 1 }]]));
+    } finally {
+      await store.close();
+    }
   });
 });
 

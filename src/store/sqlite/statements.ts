@@ -124,9 +124,6 @@ export function prepareStatements(db: Database) {
       `SELECT id, result FROM tasks
        WHERE id IN (SELECT value FROM json_each(?)) AND state = 'succeeded'`,
     ),
-    taskCounts: p<[], { queue: string; state: string; n: number }>(
-      `SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state`,
-    ),
     taskHeld: p<[], HeldRow>(
       `SELECT id, attempt, worker_id, queue, concurrency_key, res_cpu, res_memory_mb
        FROM tasks WHERE ${ON_WORKER} AND worker_id IS NOT NULL`,

@@ -10,14 +10,17 @@ import {
 import type { ActiveTally, TaskFilter, TaskListPage } from '../store.js';
 import type { SqliteContext } from './context.js';
 import { fromJson, rowToAttempt, rowToEvent, rowToTask } from './rows.js';
+import { TaskCounts } from './task-counts.js';
 import { TaskListQuery } from './task-list.js';
 
 /** Every task read. None changes anything or emits an event. */
 export class TaskReads {
   private readonly list: TaskListQuery;
+  private readonly taskCounts: TaskCounts;
 
   constructor(private readonly ctx: SqliteContext) {
     this.list = new TaskListQuery(ctx.db);
+    this.taskCounts = new TaskCounts(ctx);
   }
 
   get(id: string): Task | null {
@@ -63,14 +66,8 @@ export class TaskReads {
     return this.ctx.s.eventList.all(id).map(rowToEvent);
   }
 
-  counts(): Map<string, Partial<Record<TaskState, number>>> {
-    const out = new Map<string, Partial<Record<TaskState, number>>>();
-    for (const r of this.ctx.s.taskCounts.all()) {
-      let byState = out.get(r.queue);
-      if (!byState) out.set(r.queue, (byState = {}));
-      byState[r.state as TaskState] = r.n;
-    }
-    return out;
+  counts(queue?: string): Map<string, Partial<Record<TaskState, number>>> {
+    return this.taskCounts.read(queue);
   }
 
   readyBatch(limit: number): Task[] {

@@ -16,6 +16,7 @@ import {
   describeRequeue,
 } from './conformance-leader.js';
 import { describeReports } from './conformance-reports.js';
+import { describeTaskCounts } from './conformance-counts.js';
 import { describeRetention } from './conformance-retention.js';
 import {
   describeOperatorActions,
@@ -58,6 +59,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describePromote(h);
     describeAssign(h);
     describeReports(h);
+    describeTaskCounts(h);
     describeDeadlines(h);
     describeRequeue(h);
     describeQueues(h);

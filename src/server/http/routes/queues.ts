@@ -12,7 +12,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store } = ctx;
 
   const view = async (name: string) => {
-    const [q, counts] = await Promise.all([store.queueGet(name), store.taskCounts()]);
+    const [q, counts] = await Promise.all([store.queueGet(name), store.taskCounts(name)]);
     return toQueueView(q, counts.get(name) ?? {});
   };
 

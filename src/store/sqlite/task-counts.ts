@@ -1,0 +1,84 @@
+import type { TaskState } from '../../domain/task.js';
+import type { SqliteContext } from './context.js';
+import type { Stmt } from './statements.js';
+
+/**
+ * Migration 10. `task_counts` holds the exact number of tasks per (queue, state), kept by
+ * triggers in the writing transaction (SQLite has one writer, so one row per pair is no
+ * contention), and initialised from the tasks already there. Reading the counts then costs
+ * O(queues × states) instead of an index scan of every task.
+ *
+ * Rows are kept at n = 0 (no churn on a pair that empties and fills); readers skip them.
+ *
+ * Also the task list's indexes (see task-list.ts): `(queue, id)` for a queue's newest tasks,
+ * `(lower(state), id)` for a state's, and `(queue, state, id)` (replacing `(queue, state)`) for
+ * both. Each returns its tasks in id order, so no listing sorts or scans more than a page. The
+ * state index is on an expression that only the listing names: on `(state, id)`, SQLite (which
+ * keeps no statistics) would read the scheduler's `state = 'ready'` batch from it instead of
+ * the partial `tasks_ready`, and sort.
+ */
+export const TASK_COUNTS_MIGRATION_SQL = `
+  CREATE TABLE task_counts (
+    queue TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (queue, state)
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
+  BEGIN
+    INSERT INTO task_counts (queue, state, n) VALUES (NEW.queue, NEW.state, 1)
+      ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
+  BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;
+  END;
+
+  CREATE TRIGGER tasks_count_update AFTER UPDATE OF queue, state ON tasks
+    WHEN OLD.queue IS NOT NEW.queue OR OLD.state IS NOT NEW.state
+  BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;
+    INSERT INTO task_counts (queue, state, n) VALUES (NEW.queue, NEW.state, 1)
+      ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
+  END;
+
+  INSERT INTO task_counts (queue, state, n)
+    SELECT queue, state, count(*) FROM tasks WHERE true GROUP BY queue, state;
+
+  DROP INDEX tasks_queue_state;
+  CREATE INDEX tasks_queue_state ON tasks (queue, state, id);
+  CREATE INDEX tasks_queue_id ON tasks (queue, id);
+  CREATE INDEX tasks_state_id ON tasks (lower(state), id);
+`;
+
+type CountRow = { queue: string; state: string; n: number };
+
+/** Per-queue, per-state task counts, from `task_counts`. */
+export class TaskCounts {
+  private stmts: { all: Stmt<[], CountRow>; one: Stmt<[string], CountRow> } | null = null;
+
+  constructor(private readonly ctx: SqliteContext) {}
+
+  read(queue?: string): Map<string, Partial<Record<TaskState, number>>> {
+    // Prepared on first use, after the schema exists.
+    this.stmts ??= {
+      all: this.ctx.db.prepare('SELECT queue, state, n FROM task_counts WHERE n > 0') as Stmt<
+        [],
+        CountRow
+      >,
+      one: this.ctx.db.prepare(
+        'SELECT queue, state, n FROM task_counts WHERE queue = ? AND n > 0',
+      ) as Stmt<[string], CountRow>,
+    };
+    const { all, one } = this.stmts;
+    const out = new Map<string, Partial<Record<TaskState, number>>>();
+    for (const r of queue === undefined ? all.all() : one.all(queue)) {
+      let byState = out.get(r.queue);
+      if (!byState) out.set(r.queue, (byState = {}));
+      byState[r.state as TaskState] = r.n;
+    }
+    return out;
+  }
+}
