@@ -7,6 +7,7 @@ import { installAudit } from './audit.js';
 import { installAuth, routeOf } from './auth.js';
 import { Authenticator } from './authenticator.js';
 import { installBodyGuard } from './body-guard.js';
+import { installLingeringRefusal } from './lingering-refusal.js';
 import type { ApiContext } from './context.js';
 import { sendError } from './errors.js';
 import { dashboardRoutes, isDashboardRequest } from './routes/dashboard.js';
@@ -83,6 +84,7 @@ export function buildApp(
   });
   // Every successful change by an operator or admin lands in the audit log (see audit.ts).
   installBodyGuard(app);
+  installLingeringRefusal(app);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.requestAnswered(req.method, routeOf(req)?.path ?? 'unmatched', reply.statusCode);
   });
