@@ -5,6 +5,7 @@ import { listQueue, untilQueueDone } from './chronoq-api.js';
 import { chronoqSystem } from './chronoq-system.js';
 import { makeClient } from './http.js';
 import { scheduleLateness } from './schedules.js';
+import { cpuMs } from './cpu.js';
 import { startServerProcess } from './server-process.js';
 import { enqueueBatches, enqueueConcurrent, enqueueOneByOne, processing } from './workloads.js';
 
@@ -75,8 +76,14 @@ export async function runEmbedded({
       results.enqueueConcurrent50 = await enqueueConcurrent(system, ENQUEUE_N * 2, 50);
       results.enqueueBatch1000 = await enqueueBatches(system, ENQUEUE_N * 10, 1000);
     }
-    if (!only || only === 'process')
+    if (!only || only === 'process') {
+      const before = cpuMs(server.pid);
       results.processNoopPerSec = (await processing(system, TOTAL, DEADLINE_MS)).perSec;
+      const after = cpuMs(server.pid);
+      // CPU of the server per task (submit, place, run, record): comparable on a busy machine.
+      if (before !== null && after !== null)
+        results.processServerCpuUsPerTask = Math.round(((after - before) * 1000) / TOTAL);
+    }
     if (!only || only === 'latency')
       results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
     if (!only || only === 'schedule')
@@ -94,6 +101,7 @@ export async function runEmbedded({
     ['enqueue, 50 concurrent (tasks/s)', results.enqueueConcurrent50],
     ['enqueue, batches of 1000 (tasks/s)', results.enqueueBatch1000],
     [`process ${TOTAL} noop tasks, concurrency 50 (tasks/s)`, results.processNoopPerSec],
+    ['  server CPU per processed task (µs)', results.processServerCpuUsPerTask],
     [
       `submit→start p50 / p95 / p99 / max at ${LATENCY_RATE}/s (ms)`,
       lat && `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,

@@ -631,6 +631,17 @@ describe('decideReport', () => {
     });
   });
 
+  it('started, written later than heard: the attempt starts when it was heard, never after now', () => {
+    const heard = (at: number): Report => ({ kind: 'started', taskId: 't1', attempt: 1, at });
+    const t = task({ state: 'assigned', timeoutMs: 5000 });
+    expect(decideReport(t, heard(NOW - 15), NOW, 0)).toMatchObject({
+      patch: { startedAt: NOW - 15, deadlineAt: NOW - 15 + 5000 },
+    });
+    expect(decideReport(t, heard(NOW + 15), NOW, 0)).toMatchObject({
+      patch: { startedAt: NOW, deadlineAt: NOW + 5000 },
+    });
+  });
+
   it('started again (running or paused) changes nothing', () => {
     for (const state of ['running', 'paused'] as const) {
       expect(decideReport(task({ state }), r.started(), NOW, 0)).toEqual({

@@ -359,7 +359,16 @@ export function decideTimeout(task: Task, now: number, random: number): Decision
 // Worker reports
 
 export type Report =
-  | { kind: 'started'; taskId: string; attempt: number }
+  | {
+      kind: 'started';
+      taskId: string;
+      attempt: number;
+      /**
+       * When the server heard of the start (epoch ms), if it wrote the report later (see the
+       * gateway's held starts); the attempt's start time and deadline count from it.
+       */
+      at?: number;
+    }
   | { kind: 'progress'; taskId: string; attempt: number; progress: number }
   | { kind: 'paused'; taskId: string; attempt: number }
   | { kind: 'resumed'; taskId: string; attempt: number }
@@ -374,6 +383,15 @@ export type ReportKind = Report['kind'];
  * Apply a worker's report. A report whose attempt is not the task's current attempt, or about
  * a task no longer on a worker, is refused as stale: this is the fence against cut-off workers.
  */
+/** `task` running since `at`. */
+function startAttempt(task: Task, at: number): Outcome {
+  return move(task, 'start', {
+    state: 'running',
+    startedAt: at,
+    deadlineAt: task.timeoutMs !== null ? at + task.timeoutMs : null,
+  });
+}
+
 export function decideReport(task: Task, report: Report, now: number, random: number): Outcome {
   if (report.attempt !== task.attempt || !['assigned', 'running', 'paused'].includes(task.state)) {
     return { ok: false, code: 'stale', reason: `attempt ${report.attempt} is not current` };
@@ -381,11 +399,7 @@ export function decideReport(task: Task, report: Report, now: number, random: nu
   switch (report.kind) {
     case 'started':
       if (task.state !== 'assigned') return { ok: true, event: 'want', patch: {} };
-      return move(task, 'start', {
-        state: 'running',
-        startedAt: now,
-        deadlineAt: task.timeoutMs !== null ? now + task.timeoutMs : null,
-      });
+      return startAttempt(task, Math.min(report.at ?? now, now));
     case 'progress':
       return { ok: true, event: 'want', patch: { progress: report.progress } };
     case 'paused':

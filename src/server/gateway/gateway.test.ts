@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Report } from '../../domain/state-machine.js';
 import { systemClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../store/store.js';
 import { lead, newTask } from '../../store/testing/fixtures.js';
+import type { WorkerToServer } from '../../protocol/worker-messages.js';
 import { MemoryTransport, WorkerRuntime } from '../../worker/index.js';
 import { WorkerGateway } from './gateway.js';
 
@@ -98,5 +100,123 @@ describe('WorkerGateway', () => {
       [1, 'snoozed'],
     ]);
     expect(ran).toBe(0);
+  });
+});
+
+describe('WorkerGateway: held starts', () => {
+  /**
+   * A gateway with a clock the test sets, a store whose report writes are recorded, and one
+   * worker (w1) whose `app.wait` handler runs until the test releases it.
+   */
+  async function setup(startHoldMs: number) {
+    const store = await openSqliteStore(':memory:');
+    await store.migrate();
+    cleanups.push(() => store.close());
+    const writes: Report[][] = [];
+    const recorded = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'taskReport')
+          return (reports: Report[], now: number, random: () => number) => {
+            writes.push(reports.map((r) => ({ ...r })));
+            return target.taskReport(reports, now, random);
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let now = 1_000;
+    const gateway = new WorkerGateway({
+      store: recorded,
+      clock: { now: () => now },
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 60_000,
+      leaseMs: 120_000,
+      startHoldMs,
+    });
+    gateway.start();
+    let stopped = false;
+    const stop = async () => {
+      if (!stopped) await gateway.stop();
+      stopped = true;
+    };
+    cleanups.push(stop);
+    const received: WorkerToServer[] = [];
+    let release = () => {};
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: { 'app.wait': () => new Promise<string>((r) => (release = () => r('done'))) },
+      transport: new MemoryTransport((toWorker) => {
+        const end = gateway.accept(toWorker);
+        return {
+          receive: (m) => {
+            received.push(m);
+            end.receive(m);
+          },
+          close: (reason) => end.close(reason),
+        };
+      }),
+    });
+    await worker.start();
+    cleanups.push(() => {
+      release();
+      return worker.stop({ graceMs: 0 });
+    });
+    const fence = await lead(store, Date.now());
+    const [inserted] = await store.taskInsert([newTask({ type: 'app.wait' })], now);
+    const id = inserted!.task.id;
+    await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], now);
+    /** Resolves once the gateway has handled the worker's report that it started the task. */
+    const startHeard = async () => {
+      await until(
+        async () =>
+          received.some((m) => m.type === 'reports' && m.reports.some((r) => r.kind === 'started')),
+        5000,
+      );
+      // Handling a reports message takes microtasks only: they all run before this.
+      await new Promise((r) => setImmediate(r));
+    };
+    return {
+      store,
+      id,
+      writes,
+      stop,
+      startHeard,
+      release: () => release(),
+      setNow: (t: number) => (now = t),
+    };
+  }
+
+  it("writes a start together with the attempt's end, timed when it was heard", async () => {
+    const g = await setup(60_000);
+    await g.startHeard();
+    expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'assigned' });
+    g.setNow(5_000);
+    g.release();
+    await until(async () => (await g.store.taskGet(g.id))?.state === 'succeeded', 5000);
+    expect(await g.store.taskGet(g.id)).toMatchObject({
+      startedAt: 1_000,
+      finishedAt: 5_000,
+      result: 'done',
+    });
+    expect(g.writes.map((w) => w.map((r) => r.kind))).toEqual([['started', 'succeeded']]);
+    const events = await g.store.taskEvents(g.id);
+    expect(events.map((e) => e.kind)).toEqual(['submitted', 'assigned', 'succeeded']);
+  });
+
+  it('writes a start that waited its hold time on its own', async () => {
+    const g = await setup(30);
+    await until(async () => (await g.store.taskGet(g.id))?.state === 'running', 5000);
+    expect(g.writes.map((w) => w.map((r) => r.kind))).toEqual([['started']]);
+  });
+
+  it('writes the starts it holds when it stops', async () => {
+    const g = await setup(60_000);
+    await g.startHeard();
+    expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'assigned' });
+    await g.stop();
+    expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'running', startedAt: 1_000 });
   });
 });

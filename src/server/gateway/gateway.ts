@@ -24,11 +24,17 @@ export interface GatewayOptions {
   heartbeatMs: number;
   leaseMs: number;
   random?: () => number;
+  /**
+   * How long a worker's `started` report may wait to be written with the attempt's next report
+   * (default 20 ms; 0 writes each at once). See HeldStarts.
+   */
+  startHoldMs?: number;
   /** Accepted and refused reports, after they are written (metrics). */
   onReports?: (reports: Report[], results: ReportResult[]) => void;
 }
 
 const FINAL_REPORTS = new Set(['succeeded', 'failed', 'snoozed', 'cancelled']);
+const START_HOLD_MS = 20;
 /** How soon a push of assignments that could not be read is tried again. */
 const FETCH_RETRY_MS = 500;
 
@@ -96,6 +102,7 @@ export class WorkerGateway {
    */
   async stop(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
+    for (const s of this.sessions.values()) this.writeHeldStarts(s);
     await Promise.all([...this.sessions.values()].map((s) => s.idle()));
     await Promise.all([...this.closing.keys()]);
     this.unsubscribe?.();
@@ -144,6 +151,8 @@ export class WorkerGateway {
       toWorker,
       (s, m) => this.handle(s, m),
       (s, reason) => this.closed(s, reason),
+      this.opts.startHoldMs ?? START_HOLD_MS,
+      (s) => this.writeHeldStarts(s),
     );
   }
 
@@ -336,6 +345,23 @@ export class WorkerGateway {
         this.release(s, r.taskId);
       }
     }
+    await this.write(s, s.starts.take(reports, this.opts.clock.now()));
+  }
+
+  /** Once the session's earlier messages are handled, write the starts it holds. */
+  private writeHeldStarts(s: WorkerSession): void {
+    s.after(async () => {
+      try {
+        await this.write(s, s.starts.drain());
+      } catch (err) {
+        this.opts.logger.error({ err, workerId: s.workerId }, 'could not write started reports');
+        s.end('the server could not write reports');
+      }
+    });
+  }
+
+  private async write(s: WorkerSession, reports: Report[]): Promise<void> {
+    if (reports.length === 0) return;
     const results = await this.reportWrites.submit(reports);
     this.opts.onReports?.(reports, results);
     const revoked = new Set<string>();
@@ -357,6 +383,7 @@ export class WorkerGateway {
     }
     // Its last reports are written first; then a worker that said goodbye is not waited for:
     // what it left is requeued right away instead of after its lease.
+    this.writeHeldStarts(s);
     const done = s.idle().then(async () => {
       if (current && s.draining)
         await this.opts.store.workerUpdate(workerId, { status: 'stopped' });

@@ -1,6 +1,7 @@
 import type { Want } from '../../domain/task.js';
 import type { ServerToWorker, WorkerToServer } from '../../protocol/worker-messages.js';
 import type { ConnectionHandlers } from '../../worker/transport.js';
+import { HeldStarts } from './held-starts.js';
 
 /** What the gateway remembers of a task it told a worker to hold. */
 export interface Held {
@@ -17,13 +18,19 @@ export class WorkerSession {
   draining = false;
   closed = false;
   readonly held = new Map<string, Held>();
+  /** Its `started` reports not yet written. */
+  readonly starts: HeldStarts;
   private inbox: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly toWorker: ConnectionHandlers,
     private readonly handle: (session: WorkerSession, message: WorkerToServer) => Promise<void>,
     private readonly onClosed: (session: WorkerSession, reason: string) => void,
-  ) {}
+    startHoldMs: number,
+    onStartsDue: (session: WorkerSession) => void,
+  ) {
+    this.starts = new HeldStarts(startHoldMs, () => onStartsDue(this));
+  }
 
   send(message: ServerToWorker): void {
     if (this.closed) return;
@@ -33,7 +40,12 @@ export class WorkerSession {
   /** Messages received before the session closed are still handled, in order. */
   receive(message: WorkerToServer): void {
     if (this.closed) return;
-    this.inbox = this.inbox.then(() => this.handle(this, message));
+    this.after(() => this.handle(this, message));
+  }
+
+  /** Run `work` after every message received so far has been handled (it must not throw). */
+  after(work: () => Promise<void>): void {
+    this.inbox = this.inbox.then(work);
   }
 
   /** Resolves once every message received so far has been handled. */
