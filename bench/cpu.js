@@ -4,10 +4,19 @@ import { readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-/** utime + stime of `pid` in ms, or null. */
+/** utime + stime of `pid` (all its threads) in ms, or null. */
 export function cpuMs(pid) {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** utime + stime of the main thread of `pid` (its event loop) in ms, or null. */
+export function mainThreadCpuMs(pid) {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(path) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // fields 14 and 15 of stat(5)
   } catch {

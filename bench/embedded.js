@@ -5,7 +5,7 @@ import { listQueue, untilQueueDone } from './chronoq-api.js';
 import { chronoqSystem } from './chronoq-system.js';
 import { makeClient } from './http.js';
 import { scheduleLateness } from './schedules.js';
-import { cpuMs } from './cpu.js';
+import { cpuMs, mainThreadCpuMs } from './cpu.js';
 import { startServerProcess } from './server-process.js';
 import { enqueueBatches, enqueueConcurrent, enqueueOneByOne, processing } from './workloads.js';
 
@@ -77,12 +77,17 @@ export async function runEmbedded({
       results.enqueueBatch1000 = await enqueueBatches(system, ENQUEUE_N * 10, 1000);
     }
     if (!only || only === 'process') {
-      const before = cpuMs(server.pid);
+      const before = [cpuMs(server.pid), mainThreadCpuMs(server.pid)];
       results.processNoopPerSec = (await processing(system, TOTAL, DEADLINE_MS)).perSec;
-      const after = cpuMs(server.pid);
-      // CPU of the server per task (submit, place, run, record): comparable on a busy machine.
-      if (before !== null && after !== null)
-        results.processServerCpuUsPerTask = Math.round(((after - before) * 1000) / TOTAL);
+      const after = [cpuMs(server.pid), mainThreadCpuMs(server.pid)];
+      // CPU of the server per task (submit, place, run, record), all threads and the event loop's
+      // alone: comparable on a busy machine.
+      const perTask = (i) =>
+        before[i] === null || after[i] === null
+          ? undefined
+          : Math.round(((after[i] - before[i]) * 1000) / TOTAL);
+      results.processServerCpuUsPerTask = perTask(0);
+      results.processEventLoopCpuUsPerTask = perTask(1);
     }
     if (!only || only === 'latency')
       results.latencyMs = await latency(request, LATENCY_RATE, LATENCY_SECONDS);
@@ -102,6 +107,7 @@ export async function runEmbedded({
     ['enqueue, batches of 1000 (tasks/s)', results.enqueueBatch1000],
     [`process ${TOTAL} noop tasks, concurrency 50 (tasks/s)`, results.processNoopPerSec],
     ['  server CPU per processed task (µs)', results.processServerCpuUsPerTask],
+    ['  of which its event-loop thread (µs)', results.processEventLoopCpuUsPerTask],
     [
       `submit→start p50 / p95 / p99 / max at ${LATENCY_RATE}/s (ms)`,
       lat && `${lat.p50} / ${lat.p95} / ${lat.p99} / ${lat.max}`,

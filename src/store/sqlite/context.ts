@@ -12,6 +12,8 @@ import { TaskCache } from './task-cache.js';
 export class SqliteContext {
   private statements: Statements | null = null;
   private closed = false;
+  /** Called after each outermost write transaction commits. */
+  afterWrite: (() => void) | null = null;
   /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
   readonly tasks: TaskCache;
   private readonly runTx: ((fn: () => unknown) => unknown) & {
@@ -38,8 +40,11 @@ export class SqliteContext {
     if (this.closed) throw new Error('the store is closed');
     // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
     // that a failing nested write drops only its own.
-    if (this.db.inTransaction) this.statements?.history.flush();
-    return this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+    const outermost = !this.db.inTransaction;
+    if (!outermost) this.statements?.history.flush();
+    const out = this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+    if (outermost) this.afterWrite?.();
+    return out;
   }
 
   /**
