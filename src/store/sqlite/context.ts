@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { LeaseLostError, type ChangeEvent, type LeaderFence } from '../store.js';
 import type { ChangeFeed } from '../common/change-feed.js';
+import { TaskCountDeltas } from './count-deltas.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { TaskCache } from './task-cache.js';
 
@@ -14,6 +15,8 @@ export class SqliteContext {
   private closed = false;
   /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
   readonly tasks: TaskCache;
+  /** The task count changes of the write under way, applied before it commits. */
+  readonly counts: TaskCountDeltas;
   private readonly runTx: ((fn: () => unknown) => unknown) & {
     immediate: (fn: () => unknown) => unknown;
     deferred: (fn: () => unknown) => unknown;
@@ -25,6 +28,7 @@ export class SqliteContext {
   ) {
     this.runTx = db.transaction((fn: () => unknown) => fn());
     this.tasks = new TaskCache(() => db.inTransaction);
+    this.counts = new TaskCountDeltas(db);
   }
 
   /** The prepared statements, prepared on first use (after the schema exists). */
@@ -38,23 +42,29 @@ export class SqliteContext {
     if (this.closed) throw new Error('the store is closed');
     // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
     // that a failing nested write drops only its own.
-    if (this.db.inTransaction) this.statements?.history.flush();
-    return this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+    if (this.db.inTransaction) this.flush();
+    return this.settle(() => this.runTx.immediate(() => this.withBuffers(fn)) as T);
   }
 
   /**
-   * Run `fn` and write the history rows it buffered before the transaction commits; drop them if
-   * it throws.
+   * Run `fn` and write the history rows and count changes it buffered before the transaction
+   * commits; drop them if it throws.
    */
-  private withHistory<T>(fn: () => T): T {
+  private withBuffers<T>(fn: () => T): T {
     try {
       const out = fn();
-      this.statements?.history.flush();
+      this.flush();
       return out;
     } catch (err) {
       this.statements?.history.clear();
+      this.counts.clear();
       throw err;
     }
+  }
+
+  private flush(): void {
+    this.statements?.history.flush();
+    this.counts.flush();
   }
 
   /** Several reads that must see one snapshot. */
@@ -93,6 +103,7 @@ export class SqliteContext {
     this.closed = true;
     this.statements = null;
     this.tasks.clear();
+    this.counts.clear();
     this.feed.clear();
     this.db.close();
   }

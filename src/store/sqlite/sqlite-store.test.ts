@@ -8,6 +8,7 @@ import type { TaskFilter } from '../store.js';
 import { describeStoreConformance } from '../testing/conformance.js';
 import { fixedRandom, lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
 import { checkCountsAcrossUpgrade } from '../testing/counts-upgrade.js';
+import { driveCountPaths } from '../testing/count-paths.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openSqliteStore, SqliteStore } from './sqlite-store.js';
 import { taskListSql } from './task-list.js';
@@ -137,6 +138,55 @@ describe('sqlite driver', () => {
     try {
       await checkCountsAcrossUpgrade(store);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('migration 12 keeps the counts the UPDATE trigger kept, then counts state changes itself', async () => {
+    const file = nextFile();
+    const db = new Database(file);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 12),
+    );
+    db.close();
+    const store = await openSqliteStore(file);
+    try {
+      await checkCountsAcrossUpgrade(store);
+      const check = new Database(file, { readonly: true });
+      const triggers = check
+        .prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`)
+        .pluck()
+        .all();
+      check.close();
+      expect(triggers).toEqual(['tasks_count_delete', 'tasks_count_insert']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the counts of SELECT queue, state, count(*) through every state change', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const db = new Database(file, { readonly: true });
+    try {
+      const grouped = () => {
+        const out = new Map<string, Record<string, number>>();
+        const rows = db
+          .prepare('SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state')
+          .all() as { queue: string; state: string; n: number }[];
+        for (const r of rows) out.set(r.queue, { ...out.get(r.queue), [r.state]: r.n });
+        return out;
+      };
+      await driveCountPaths(store, async (step) => {
+        expect(await store.taskCounts(), step).toEqual(grouped());
+        expect(db.prepare('SELECT count(*) FROM task_counts WHERE n < 0').pluck().get(), step).toBe(
+          0,
+        );
+      });
+    } finally {
+      db.close();
       await store.close();
     }
   });

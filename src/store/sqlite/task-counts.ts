@@ -10,6 +10,9 @@ import type { Stmt } from './statements.js';
  *
  * Rows are kept at n = 0 (no churn on a pair that empties and fills); readers skip them.
  *
+ * Migration 12 drops the UPDATE trigger: the driver counts the state changes of a transaction
+ * itself and applies them before it commits (`TaskCountDeltas`).
+ *
  * Also the task list's indexes (see task-list.ts): `(queue, id)` for a queue's newest tasks,
  * `(lower(state), id)` for a state's, and `(queue, state, id)` (replacing `(queue, state)`) for
  * both. Each returns its tasks in id order, so no listing sorts or scans more than a page. The

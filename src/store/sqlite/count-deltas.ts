@@ -1,0 +1,67 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/** The migration that dropped the UPDATE trigger: from it on, the driver counts task moves. */
+export const COUNTS_IN_JS_VERSION = 12;
+
+/**
+ * The net change to `task_counts` of the task UPDATEs of the write transaction under way, applied
+ * before it commits with one upsert per (queue, state) pair whose net is not zero: a batch of 50
+ * assignments in one queue is two upserts, where a per-row trigger ran a hundred. Inserts and
+ * deletes are still counted by their triggers (migration 10).
+ *
+ * `SqliteContext` flushes it before every commit (and before a nested write opens its savepoint)
+ * and clears it when the transaction fails, as it does the history rows, so a failing nested
+ * write drops only its own moves.
+ *
+ * On a schema older than migration 12 the UPDATE trigger still counts (or there is no
+ * `task_counts` yet), so the moves are dropped; the migration is looked up inside the write, where
+ * no other connection can apply it, until it is found.
+ */
+export class TaskCountDeltas {
+  /** Net change per queue, per state. */
+  private deltas = new Map<string, Map<string, number>>();
+  private upsert: Statement<[string, string, number]> | null = null;
+  private migrated: Statement<[number]> | null = null;
+
+  constructor(private readonly db: Database) {}
+
+  /** One task of `queue` went from state `from` to state `to` (as stored). */
+  move(queue: string, from: string, to: string): void {
+    if (from === to) return;
+    let byState = this.deltas.get(queue);
+    if (!byState) this.deltas.set(queue, (byState = new Map()));
+    byState.set(from, (byState.get(from) ?? 0) - 1);
+    byState.set(to, (byState.get(to) ?? 0) + 1);
+  }
+
+  /** Apply the moves recorded so far (inside the transaction). */
+  flush(): void {
+    if (this.deltas.size === 0) return;
+    const deltas = this.deltas;
+    this.deltas = new Map();
+    const upsert = this.statement();
+    if (!upsert) return;
+    for (const [queue, byState] of deltas) {
+      for (const [state, n] of byState) if (n !== 0) upsert.run(queue, state, n);
+    }
+  }
+
+  clear(): void {
+    if (this.deltas.size > 0) this.deltas = new Map();
+  }
+
+  /** The upsert, once migration 12 is applied; null before. */
+  private statement(): Statement<[string, string, number]> | null {
+    if (this.upsert) return this.upsert;
+    this.migrated ??= this.db.prepare<[number]>(
+      'SELECT 1 FROM schema_migrations WHERE version = ?',
+    );
+    if (this.migrated.get(COUNTS_IN_JS_VERSION) === undefined) return null;
+    this.migrated = null;
+    this.upsert = this.db.prepare<[string, string, number]>(
+      `INSERT INTO task_counts (queue, state, n) VALUES (?, ?, ?)
+       ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n`,
+    );
+    return this.upsert;
+  }
+}
