@@ -11,7 +11,7 @@ import { checkCountsAcrossUpgrade } from '../testing/counts-upgrade.js';
 import { driveCountPaths } from '../testing/count-paths.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openSqliteStore, SqliteStore } from './sqlite-store.js';
-import { taskListSql } from './task-list.js';
+import { MAX_BRANCHES, taskListSql, type QueueState } from './task-list.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronoq-sqlite-'));
 let n = 0;
@@ -92,36 +92,73 @@ describe('sqlite driver', () => {
   it('lists tasks from an index in id order for queue, state and queue + state filters', () => {
     const db = new Database(':memory:');
     migrate(db);
-    const plan = (filter: Omit<TaskFilter, 'limit'>) => {
-      const { sql, params } = taskListSql({ limit: 50, ...filter })!;
+    const plan = (filter: Omit<TaskFilter, 'limit'>, pairs: QueueState[]) => {
+      const { sql, params } = taskListSql({ limit: 50, ...filter }, pairs)!;
       return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
         (r) => r.detail,
       );
     };
-    const cases: [Omit<TaskFilter, 'limit'>, RegExp][] = [
-      [{ queue: 'q' }, /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\?\)$/],
+    const pairsOf = (states: string[], queues: number) =>
+      states.flatMap((state) =>
+        Array.from({ length: queues }, (_, i) => ({ queue: `q${i}`, state })),
+      );
+    const byPair =
+      /^SEARCH tasks USING (COVERING )?INDEX tasks_queue_state \(queue=\? AND state=\?/;
+    // [filter, pairs holding tasks of its states, index of every read, reads]
+    const cases: [Omit<TaskFilter, 'limit'>, QueueState[], RegExp, number][] = [
+      [{ queue: 'q' }, [], /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\?\)$/, 1],
       [
         { queue: 'q', cursor: 'x' },
+        [],
         /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\? AND id<\?\)$/,
+        1,
       ],
-      [{ states: ['running'] }, /^SEARCH tasks USING INDEX tasks_state_id \(<expr>=\?\)$/],
       [
         { queue: 'q', states: ['failed'] },
+        [],
         /^SEARCH tasks USING INDEX tasks_queue_state \(queue=\? AND state=\?\)$/,
+        1,
       ],
-      [{ states: ['failed', 'running'], type: 't' }, /^SEARCH tasks USING INDEX tasks_state_id/],
-      [{ queue: 'q', states: ['ready', 'pending'] }, /^SEARCH tasks USING INDEX tasks_queue_state/],
-      [{ workflowId: 'w', states: ['ready'] }, /^SEARCH tasks USING INDEX tasks_workflow/],
+      [
+        { queue: 'q', states: ['ready', 'pending'] },
+        [],
+        /^SEARCH tasks USING INDEX tasks_queue_state/,
+        2,
+      ],
+      [{ workflowId: 'w', states: ['ready'] }, [], /^SEARCH tasks USING INDEX tasks_workflow/, 1],
+      // Across queues: one read per (queue, state) pair, padded past 8 to a power of two.
+      [{ states: ['running'] }, pairsOf(['running'], 1), byPair, 1],
+      [{ states: ['failed', 'running'], type: 't' }, pairsOf(['failed', 'running'], 3), byPair, 6],
+      [{ states: ['ready'], cursor: 'x' }, pairsOf(['ready'], 9), /id<\?\)$/, 16],
+      [{ states: ['ready'], label: ['a', 'b'] }, pairsOf(['ready'], 300), byPair, MAX_BRANCHES],
+      [{ states: ['ready', 'failed'] }, pairsOf(['ready', 'failed'], 200), byPair, MAX_BRANCHES],
+      // More pairs than one compound SELECT may name: the primary key, backwards.
+      [
+        { states: ['ready', 'failed'] },
+        pairsOf(['ready', 'failed'], 201),
+        /^SCAN tasks USING INDEX sqlite_autoindex_tasks_1$/,
+        1,
+      ],
+      [
+        { states: ['ready'], cursor: 'x', type: 't' },
+        pairsOf(['ready'], MAX_BRANCHES + 1),
+        /^SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 \(id<\?\)$/,
+        1,
+      ],
     ];
-    for (const [filter, index] of cases) {
-      const steps = plan(filter);
-      const reads = steps.filter((s) => /^(SEARCH|SCAN)/.test(s));
-      expect(reads.length, JSON.stringify(filter)).toBe(filter.states?.length ?? 1);
-      for (const step of reads) expect(step, JSON.stringify(filter)).toMatch(index);
-      // No scan of the table and, but for a workflow's few tasks, no sort.
-      expect(steps.join('; ')).not.toMatch(/SCAN tasks/);
-      if (filter.workflowId === undefined) expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
+    for (const [filter, pairs, index, count] of cases) {
+      const steps = plan(filter, pairs);
+      const reads = steps.filter((s) => /^(SEARCH|SCAN) tasks/.test(s));
+      const label = `${JSON.stringify(filter)} over ${pairs.length} pairs`;
+      expect(reads.length, label).toBe(count);
+      for (const step of reads) expect(step, label).toMatch(index);
+      if (count > 1) expect(steps, label).toContain('MERGE (UNION ALL)');
+      // No sort but for a workflow's few tasks.
+      if (filter.workflowId === undefined)
+        expect(steps.join('; '), label).not.toMatch(/TEMP B-TREE/);
     }
+    // No pair holds tasks of the states: nothing to read.
+    expect(taskListSql({ limit: 50, states: ['failed'] }, [])).toBeNull();
     db.close();
   });
 
@@ -142,7 +179,7 @@ describe('sqlite driver', () => {
     }
   });
 
-  it('migration 12 keeps the counts the UPDATE trigger kept, then counts state changes itself', async () => {
+  it('migration 12 keeps the counts the UPDATE trigger kept, counts state changes itself, drops the state index', async () => {
     const file = nextFile();
     const db = new Database(file);
     migrate(
@@ -158,6 +195,8 @@ describe('sqlite driver', () => {
         .prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`)
         .pluck()
         .all();
+      const stateIndex = check.prepare(`SELECT 1 FROM sqlite_schema WHERE name = 'tasks_state_id'`);
+      expect(stateIndex.get()).toBeUndefined();
       check.close();
       expect(triggers).toEqual(['tasks_count_delete', 'tasks_count_insert']);
     } finally {
