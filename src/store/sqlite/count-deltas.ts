@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { CountMoves } from '../common/count-moves.js';
 
 /** The migration that dropped the UPDATE trigger: from it on, the driver counts task moves. */
 export const COUNTS_IN_JS_VERSION = 12;
@@ -18,8 +19,7 @@ export const COUNTS_IN_JS_VERSION = 12;
  * no other connection can apply it, until it is found.
  */
 export class TaskCountDeltas {
-  /** Net change per queue, per state. */
-  private deltas = new Map<string, Map<string, number>>();
+  private readonly moves = new CountMoves();
   private upsert: Statement<[string, string, number]> | null = null;
   private migrated: Statement<[number]> | null = null;
 
@@ -27,27 +27,19 @@ export class TaskCountDeltas {
 
   /** One task of `queue` went from state `from` to state `to` (as stored). */
   move(queue: string, from: string, to: string): void {
-    if (from === to) return;
-    let byState = this.deltas.get(queue);
-    if (!byState) this.deltas.set(queue, (byState = new Map()));
-    byState.set(from, (byState.get(from) ?? 0) - 1);
-    byState.set(to, (byState.get(to) ?? 0) + 1);
+    this.moves.move(queue, from, to);
   }
 
   /** Apply the moves recorded so far (inside the transaction). */
   flush(): void {
-    if (this.deltas.size === 0) return;
-    const deltas = this.deltas;
-    this.deltas = new Map();
+    const deltas = this.moves.take();
+    if (deltas.length === 0) return;
     const upsert = this.statement();
-    if (!upsert) return;
-    for (const [queue, byState] of deltas) {
-      for (const [state, n] of byState) if (n !== 0) upsert.run(queue, state, n);
-    }
+    if (upsert) for (const d of deltas) upsert.run(d.queue, d.state, d.n);
   }
 
   clear(): void {
-    if (this.deltas.size > 0) this.deltas = new Map();
+    this.moves.clear();
   }
 
   /** The upsert, once migration 12 is applied; null before. */
