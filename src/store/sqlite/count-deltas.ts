@@ -16,7 +16,8 @@ export const COUNTS_IN_JS_VERSION = 12;
  *
  * On a schema older than migration 12 the UPDATE trigger still counts (or there is no
  * `task_counts` yet), so the moves are dropped; the migration is looked up inside the write, where
- * no other connection can apply it, until it is found.
+ * no other connection can apply it, until it is found. A process still running code from before
+ * migration 12 on the same file would not count its state changes once it is applied.
  */
 export class TaskCountDeltas {
   private readonly moves = new CountMoves();
