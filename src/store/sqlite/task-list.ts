@@ -48,10 +48,10 @@ function branchCount(pairs: number): number {
 }
 
 /**
- * The SQL and parameters of a listing; null when it is empty whatever the store holds (an empty
- * state list) or whatever the tasks of other pairs are (no pair holds tasks of its states). A
- * listing by state across queues needs `pairs`: those that hold tasks of its states (see
- * `listsAcrossQueues`), and at least one more than MAX_BRANCHES if there are more.
+ * The SQL and parameters of a listing; null when nothing can match (an empty state list, or no
+ * pair holding tasks of its states). A listing by state across queues (`listsAcrossQueues`) needs
+ * `pairs`, the (queue, state) pairs holding tasks of its states: all of them, or any
+ * MAX_BRANCHES + 1 when there are more.
  */
 export function taskListSql(
   filter: TaskFilter,
