@@ -5,6 +5,8 @@ import type { ChangeFeed } from '../common/change-feed.js';
 import { encodeEvent } from './notifications.js';
 import { inlineSql } from './inline-sql.js';
 import { SQL } from './sql.js';
+import { COUNTS_IN_JS_CHECK, INSERT_COUNT_DELTAS } from './task-counts.js';
+import { CountMoves } from '../common/count-moves.js';
 
 /** The SQLSTATE `chronoq_require` raises when the leader's fence no longer holds. */
 const LEASE_LOST = 'CQ001';
@@ -27,6 +29,11 @@ export interface WriteTx extends Db {
   checkFence(fence: LeaderFence): Promise<void>;
   /** Run `sql` before the next read (or the commit); its rows are not returned. */
   defer(sql: string, params?: unknown[]): void;
+  /**
+   * A task of `queue` went from state `from` to state `to`, as stored: counted by one insert
+   * into `task_count_deltas` with the commit (see task-counts.ts).
+   */
+  countMove(queue: string, from: string, to: string): void;
   /** Send `event` to this process's subscribers and, by NOTIFY, to other replicas, on commit. */
   emit(event: ChangeEvent): void;
 }
@@ -44,6 +51,8 @@ const dbOf = (q: pg.Pool | pg.PoolClient): Db => ({
  */
 export class PgContext {
   private closed = false;
+  /** Migration 12 is applied: task moves are counted by the driver (see `countsMoves`). */
+  private movesCounted = false;
   readonly db: Db;
 
   constructor(
@@ -91,6 +100,7 @@ export class PgContext {
   private async writeOnce<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     this.assertOpen();
     const events: ChangeEvent[] = [];
+    const moves = new CountMoves();
     const pending: string[] = [];
     let begun = false;
     let fenceName: string | null = null;
@@ -108,6 +118,7 @@ export class PgContext {
       rows: async <R>(sql: string, params?: unknown[]) =>
         (await send(inlineSql(sql, params))) as R[],
       defer: (sql, params) => void pending.push(inlineSql(sql, params)),
+      countMove: (queue, from, to) => moves.move(queue, from, to),
       checkFence: (fence) => {
         fenceName = fence.name;
         pending.push(inlineSql(SQL.leaseRequire, [fence.name, fence.holder, fence.token]));
@@ -125,6 +136,10 @@ export class PgContext {
     let broken: Error | undefined;
     try {
       const value = await fn(tx);
+      const deltas = moves.take();
+      if (deltas.length > 0 && (await this.countsMoves(tx))) {
+        tx.defer(INSERT_COUNT_DELTAS, [JSON.stringify(deltas)]);
+      }
       const payloads = this.payloads(events);
       if (payloads.length > 0) tx.defer(SQL.notify, [this.notify.channel, payloads]);
       if (begun || pending.length > 0) await send('COMMIT');
@@ -139,6 +154,18 @@ export class PgContext {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * Whether the transaction must count its task moves: once migration 12 dropped the UPDATE
+   * trigger. Known for good once seen; until then asked inside the transaction, after its
+   * updates, where the migration (which locks `tasks`) cannot commit before this transaction.
+   */
+  private async countsMoves(tx: WriteTx): Promise<boolean> {
+    if (this.movesCounted) return true;
+    const [row] = await tx.rows<{ ok: boolean }>(COUNTS_IN_JS_CHECK);
+    this.movesCounted = row?.ok === true;
+    return this.movesCounted;
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { FINISHED_INDEX_SQL } from '../common/retention.js';
 import type { Pool } from 'pg';
-import { TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
+import { COUNTS_IN_JS_MIGRATION_SQL, TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
 
@@ -235,6 +235,11 @@ export const MIGRATIONS: readonly Migration[] = [
           END IF;
         END $$;
     `,
+  },
+  {
+    version: 12,
+    name: 'task state changes counted by the driver, not by a trigger',
+    sql: COUNTS_IN_JS_MIGRATION_SQL,
   },
 ];
 

@@ -12,6 +12,7 @@ import {
 } from '../testing/postgres-server.js';
 import pg from 'pg';
 import { checkCountsAcrossUpgrade } from '../testing/counts-upgrade.js';
+import { driveCountPaths } from '../testing/count-paths.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { clientConfig, IDLE_IN_TRANSACTION_MS } from './pool.js';
 import { encodeEvent, decodePayload, MAX_PAYLOAD_BYTES } from './notifications.js';
@@ -35,6 +36,18 @@ const open = (schema = freshSchema(), opts: PostgresStoreOptions = {}) =>
 
 describeStoreConformance('postgres', () => open());
 
+/** `SELECT queue, state, count(*) FROM tasks GROUP BY queue, state` of `schema`, as counts. */
+async function groupedCounts(schema: string): Promise<Map<string, Record<string, number>>> {
+  const { rows } = await withClient(database.url, (c) =>
+    c.query<{ queue: string; state: string; n: number }>(
+      `SELECT queue, state, count(*)::int AS n FROM ${schema}.tasks GROUP BY queue, state`,
+    ),
+  );
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows) out.set(r.queue, { ...out.get(r.queue), [r.state]: r.n });
+  return out;
+}
+
 /** Poll until `check` holds (or fail after `timeoutMs`). */
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -50,12 +63,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function twoReplicas(): Promise<{
   a: PostgresStore;
   b: PostgresStore;
+  schema: string;
   close(): Promise<void>;
 }> {
   const schema = freshSchema();
   const [a, b] = await Promise.all([open(schema), open(schema)]);
   await Promise.all([a.migrate(), b.migrate()]);
-  return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+  return { a, b, schema, close: async () => void (await Promise.all([a.close(), b.close()])) };
 }
 
 describe('postgres driver', () => {
@@ -433,10 +447,11 @@ describe('postgres driver', () => {
       max: 1,
     });
     try {
+      // 12 builds on 10: without 10, the store meets neither.
       await migrate(
         pool,
         { schema },
-        MIGRATIONS.filter((m) => m.version !== 10),
+        MIGRATIONS.filter((m) => m.version !== 10 && m.version !== 12),
       );
     } finally {
       await pool.end();
@@ -449,6 +464,165 @@ describe('postgres driver', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+
+  it('migration 12 keeps the counts the UPDATE trigger kept, then counts state changes itself', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({
+      ...clientConfig({
+        url: database.url,
+        schema,
+        connectTimeoutMs: 10_000,
+        applicationName: 'test',
+      }),
+      max: 1,
+    });
+    try {
+      await migrate(
+        pool,
+        { schema },
+        MIGRATIONS.filter((m) => m.version < 12),
+      );
+    } finally {
+      await pool.end();
+    }
+    const store = await open(schema);
+    try {
+      await checkCountsAcrossUpgrade(store);
+      const triggers = await withClient(database.url, (c) =>
+        c.query<{ tgname: string }>(
+          `SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal
+           ORDER BY tgname`,
+          [`${schema}.tasks`],
+        ),
+      );
+      expect(triggers.rows.map((r) => r.tgname)).toEqual([
+        'tasks_count_delete',
+        'tasks_count_insert',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps counts exact when migration 12 is applied under another replica writing', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({
+      ...clientConfig({
+        url: database.url,
+        schema,
+        connectTimeoutMs: 10_000,
+        applicationName: 'test',
+      }),
+      max: 1,
+    });
+    try {
+      await migrate(
+        pool,
+        { schema },
+        MIGRATIONS.filter((m) => m.version < 12),
+      );
+    } finally {
+      await pool.end();
+    }
+    // `a` writes throughout (its own migrate() ran on the old schema, as a replica started
+    // earlier would have); `b` applies migration 12 in the middle.
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    try {
+      const fence = await lead(a, T0, 'leader-a', 60_000);
+      let migrated = false;
+      const writer = async () => {
+        for (let i = 0; !migrated || i < 40; i++) {
+          const [x, y] = await a.taskInsert(
+            [newTask({ queue: `m${i % 2}` }), newTask({ queue: 'm', runAt: T0 + 1 })],
+            T0 + i,
+          );
+          await a.taskAct(x!.task.id, 'cancel', T0 + i, null);
+          await a.taskPromoteDue(fence, T0 + 1, 1);
+          await a.taskAssign(fence, [{ taskId: y!.task.id, workerId: 'w' }], T0 + i);
+        }
+      };
+      const migrator = async () => {
+        await sleep(50);
+        await b.migrate();
+        migrated = true;
+      };
+      await Promise.all([writer(), migrator()]);
+      expect(await a.taskCounts()).toEqual(await groupedCounts(schema));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('keeps the counts of SELECT queue, state, count(*) through every state change', async () => {
+    const schema = freshSchema();
+    const store = await open(schema);
+    try {
+      await store.migrate();
+      await driveCountPaths(store, async (step) => {
+        expect(await store.taskCounts(), step).toEqual(await groupedCounts(schema));
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps counts exact under replicas racing on the same tasks', async () => {
+    const { a, b, schema, close } = await twoReplicas();
+    try {
+      const ids = (
+        await a.taskInsert(
+          Array.from({ length: 60 }, (_, i) =>
+            newTask({ queue: `r${i % 3}`, runAt: i % 2 === 0 ? null : T0 + 1_000 }),
+          ),
+          T0,
+        )
+      ).map((r) => r.task.id);
+      const fa = await lead(a, T0, 'leader-a', 60_000);
+      const fb = { ...fa }; // the same lease: both act as the leader, as a deposed one may
+      const random = () => 0.5;
+      // Each replica promotes, cancels (a range overlapping the other's), assigns every ready
+      // task it sees, starts them and finishes some: the same rows, locked in turn.
+      const replica = async (s: PostgresStore, fence: typeof fa, offset: number) => {
+        for (let round = 0; round < 3; round++) {
+          await s.taskPromoteDue(fence, T0 + 1_000, 7);
+          const from = offset * 5 + round * 10;
+          for (const id of ids.slice(from, from + 10))
+            await s.taskAct(id, 'cancel', T0 + 1_000, null);
+          const ready = (await s.taskList({ limit: 100, states: ['ready'] })).tasks;
+          const moved = await s.taskAssign(
+            fence,
+            ready.map((t) => ({ taskId: t.id, workerId: `w${offset}` })),
+            T0 + 1_001,
+          );
+          await s.taskReport(
+            moved.map((t) => ({ kind: 'started' as const, taskId: t.id, attempt: t.attempt })),
+            T0 + 1_002,
+            random,
+          );
+          await s.taskReport(
+            moved.slice(0, 5).map((t) => ({
+              kind: 'succeeded' as const,
+              taskId: t.id,
+              attempt: t.attempt,
+              result: 1,
+            })),
+            T0 + 1_004,
+            random,
+          );
+        }
+      };
+      await Promise.all([replica(a, fa, 0), replica(b, fb, 1), a.taskCountsFold()]);
+      const want = await groupedCounts(schema);
+      // Every path ran: some promoted, some assigned and started, some finished, some cancelled.
+      const states = new Set([...want.values()].flatMap((byState) => Object.keys(byState)));
+      expect([...states].sort()).toEqual(['cancelled', 'running', 'succeeded']);
+      expect(await a.taskCounts()).toEqual(want);
+      await b.taskCountsFold();
+      expect(await b.taskCounts()).toEqual(want);
+    } finally {
+      await close();
     }
   });
 

@@ -14,6 +14,7 @@ import type { PgContext } from './context.js';
  * A count is `task_counts` plus the deltas not yet folded; `chronoq_fold_task_counts()` moves
  * the deltas into `task_counts` in one statement. Triggers fire for every write path (submit,
  * transitions, operator actions, retention deletes, batch inserts, upserts), whoever writes.
+ * (Migration 12 drops the UPDATE trigger: the driver counts state changes itself, below.)
  *
  * The counts start from the tasks already stored: CREATE TRIGGER locks `tasks` against writes
  * until the migration commits, so no write falls between the initial count and the triggers.
@@ -89,6 +90,33 @@ export const TASK_COUNTS_MIGRATION_SQL = `
     RETURN folded;
   END $$;
 `;
+
+/**
+ * Migration 12: task UPDATEs are counted by the driver, not by a trigger. The UPDATE trigger ran
+ * for every UPDATE statement of `tasks` (most change neither queue nor state), materialising its
+ * old and new rows and joining them. Now a write transaction nets its own state changes per
+ * (queue, state), from the rows it read and locked, and appends them with one insert
+ * (`INSERT_COUNT_DELTAS`) sent with its commit: a rollback drops them with the updates, so the
+ * counts stay exact under any number of concurrent writers. Inserts and deletes keep their
+ * triggers (each statement of those changes counts).
+ *
+ * The counts stay exact across the migration: DROP TRIGGER waits for every transaction that
+ * updated `tasks` under the trigger, and a transaction that updates after it finds the migration
+ * recorded (`COUNTS_IN_JS_CHECK`, asked after its updates) and counts its moves itself. A replica
+ * still running code from before migration 12 would not count its state changes once it is
+ * applied: replicas of both versions must not write at once.
+ */
+export const COUNTS_IN_JS_MIGRATION_SQL = `
+  DROP TRIGGER tasks_count_update ON tasks;
+  DROP FUNCTION chronoq_count_updated();
+`;
+
+/** Whether migration 12 is applied (see `COUNTS_IN_JS_MIGRATION_SQL`). */
+export const COUNTS_IN_JS_CHECK = `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = 12) AS ok`;
+
+/** A transaction's net task count changes, `$1` a JSON array of `{ queue, state, n }`. */
+export const INSERT_COUNT_DELTAS = `INSERT INTO task_count_deltas (queue, state, n)
+  SELECT queue, state, n FROM jsonb_to_recordset($1::jsonb) AS d(queue text, state text, n bigint)`;
 
 /** A read that finds at least this many delta rows folds them. */
 export const FOLD_AT_DELTAS = 1000;

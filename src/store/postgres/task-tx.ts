@@ -76,6 +76,7 @@ export class TaskTx {
   write(loaded: Loaded, task: Task, assignedAt: number | null = null): void {
     this.writes.push({
       task,
+      stored: loaded.task.state,
       fields: this.dirty.get(task.id) ?? new Set(),
       readVersion: loaded.readVersion,
       assignedAt,

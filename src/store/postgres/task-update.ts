@@ -22,6 +22,8 @@ const FIELDS: Record<PatchField, { column: string; type: string; value: (t: Task
 
 export interface TaskWrite {
   task: Task;
+  /** The task's state as the row held it when it was read (and locked). */
+  stored: string;
   /** The fields changed since the task was read. */
   fields: ReadonlySet<PatchField>;
   /** The version the row had when it was read (and locked). */
@@ -35,14 +37,20 @@ export interface TaskWrite {
  * changed fields (a few dozen shapes at most, each built once). Only the named fields are set,
  * so unrelated indexes are left alone. Each row is guarded by the version it was read at, and
  * optionally by its state: the batch must move every row it names, or the transaction fails.
+ * So each row's state moves exactly from its stored state, which is counted (`countMove`).
  */
 export class TaskUpdates {
   private readonly cache = new Map<string, string>();
 
   /** Deferred: the statements go with the transaction's next read or its commit. */
-  write(tx: Pick<WriteTx, 'defer'>, writes: TaskWrite[], guardState: string | null = null): void {
+  write(
+    tx: Pick<WriteTx, 'defer' | 'countMove'>,
+    writes: TaskWrite[],
+    guardState: string | null = null,
+  ): void {
     const groups = new Map<string, TaskWrite[]>();
     for (const w of writes) {
+      tx.countMove(w.task.queue, w.stored, w.task.state);
       const key = shapeKey(w);
       const group = groups.get(key);
       if (group) group.push(w);

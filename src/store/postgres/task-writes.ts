@@ -150,6 +150,8 @@ export class TaskWrites {
     return this.ctx.write(async (tx) => {
       await tx.checkFence(fence);
       const rows = await tx.rows<ChangeRow>(SQL.taskPromoteDue, [now, Math.floor(limit)]);
+      // Every row promoted was pending (the statement moves only those).
+      for (const r of rows) tx.countMove(r.queue, 'pending', r.state);
       if (rows.length > 0) tx.emit({ kind: 'tasks', changes: rows.map(changeRowToChange) });
       return rows.length;
     });

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { LeaseLostError, type ChangeEvent, type LeaderFence } from '../store.js';
 import type { ChangeFeed } from '../common/change-feed.js';
+import { TaskCountDeltas } from './count-deltas.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { TaskCache } from './task-cache.js';
 
@@ -16,6 +17,8 @@ export class SqliteContext {
   afterWrite: (() => void) | null = null;
   /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
   readonly tasks: TaskCache;
+  /** The task count changes of the write under way, applied before it commits. */
+  readonly counts: TaskCountDeltas;
   private readonly runTx: ((fn: () => unknown) => unknown) & {
     immediate: (fn: () => unknown) => unknown;
     deferred: (fn: () => unknown) => unknown;
@@ -27,6 +30,7 @@ export class SqliteContext {
   ) {
     this.runTx = db.transaction((fn: () => unknown) => fn());
     this.tasks = new TaskCache(() => db.inTransaction);
+    this.counts = new TaskCountDeltas(db);
   }
 
   /** The prepared statements, prepared on first use (after the schema exists). */
@@ -41,25 +45,31 @@ export class SqliteContext {
     // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
     // that a failing nested write drops only its own.
     const outermost = !this.db.inTransaction;
-    if (!outermost) this.statements?.history.flush();
-    const out = this.settle(() => this.runTx.immediate(() => this.withHistory(fn)) as T);
+    if (!outermost) this.flush();
+    const out = this.settle(() => this.runTx.immediate(() => this.withBuffers(fn)) as T);
     if (outermost) this.afterWrite?.();
     return out;
   }
 
   /**
-   * Run `fn` and write the history rows it buffered before the transaction commits; drop them if
-   * it throws.
+   * Run `fn` and write the history rows and count changes it buffered before the transaction
+   * commits; drop them if it throws.
    */
-  private withHistory<T>(fn: () => T): T {
+  private withBuffers<T>(fn: () => T): T {
     try {
       const out = fn();
-      this.statements?.history.flush();
+      this.flush();
       return out;
     } catch (err) {
       this.statements?.history.clear();
+      this.counts.clear();
       throw err;
     }
+  }
+
+  private flush(): void {
+    this.statements?.history.flush();
+    this.counts.flush();
   }
 
   /** Several reads that must see one snapshot. */
@@ -98,6 +108,7 @@ export class SqliteContext {
     this.closed = true;
     this.statements = null;
     this.tasks.clear();
+    this.counts.clear();
     this.feed.clear();
     this.db.close();
   }

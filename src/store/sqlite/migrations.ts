@@ -207,6 +207,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'task counts per queue and state, kept by triggers; task list indexes',
     sql: TASK_COUNTS_MIGRATION_SQL,
   },
+  // 11 is the Postgres driver's only.
+  {
+    version: 12,
+    name: 'task state changes counted by the driver, not by a trigger; no state index for the list',
+    // Both cost every state change. The counts stay exact: the trigger kept them up to this
+    // commit, the driver from it on (count-deltas.ts). The list reads a state's tasks per queue
+    // instead (task-list.ts).
+    sql: `
+      DROP TRIGGER tasks_count_update;
+      DROP INDEX tasks_state_id;
+    `,
+  },
 ];
 
 /**

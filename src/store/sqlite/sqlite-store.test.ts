@@ -8,9 +8,10 @@ import type { TaskFilter } from '../store.js';
 import { describeStoreConformance } from '../testing/conformance.js';
 import { fixedRandom, lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
 import { checkCountsAcrossUpgrade } from '../testing/counts-upgrade.js';
+import { driveCountPaths } from '../testing/count-paths.js';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openSqliteStore, SqliteStore } from './sqlite-store.js';
-import { taskListSql } from './task-list.js';
+import { MAX_BRANCHES, taskListSql, type QueueState } from './task-list.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronoq-sqlite-'));
 let n = 0;
@@ -91,36 +92,73 @@ describe('sqlite driver', () => {
   it('lists tasks from an index in id order for queue, state and queue + state filters', () => {
     const db = new Database(':memory:');
     migrate(db);
-    const plan = (filter: Omit<TaskFilter, 'limit'>) => {
-      const { sql, params } = taskListSql({ limit: 50, ...filter })!;
+    const plan = (filter: Omit<TaskFilter, 'limit'>, pairs: QueueState[]) => {
+      const { sql, params } = taskListSql({ limit: 50, ...filter }, pairs)!;
       return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
         (r) => r.detail,
       );
     };
-    const cases: [Omit<TaskFilter, 'limit'>, RegExp][] = [
-      [{ queue: 'q' }, /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\?\)$/],
+    const pairsOf = (states: string[], queues: number) =>
+      states.flatMap((state) =>
+        Array.from({ length: queues }, (_, i) => ({ queue: `q${i}`, state })),
+      );
+    const byPair =
+      /^SEARCH tasks USING (COVERING )?INDEX tasks_queue_state \(queue=\? AND state=\?/;
+    // [filter, pairs holding tasks of its states, index of every read, reads]
+    const cases: [Omit<TaskFilter, 'limit'>, QueueState[], RegExp, number][] = [
+      [{ queue: 'q' }, [], /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\?\)$/, 1],
       [
         { queue: 'q', cursor: 'x' },
+        [],
         /^SEARCH tasks USING INDEX tasks_queue_id \(queue=\? AND id<\?\)$/,
+        1,
       ],
-      [{ states: ['running'] }, /^SEARCH tasks USING INDEX tasks_state_id \(<expr>=\?\)$/],
       [
         { queue: 'q', states: ['failed'] },
+        [],
         /^SEARCH tasks USING INDEX tasks_queue_state \(queue=\? AND state=\?\)$/,
+        1,
       ],
-      [{ states: ['failed', 'running'], type: 't' }, /^SEARCH tasks USING INDEX tasks_state_id/],
-      [{ queue: 'q', states: ['ready', 'pending'] }, /^SEARCH tasks USING INDEX tasks_queue_state/],
-      [{ workflowId: 'w', states: ['ready'] }, /^SEARCH tasks USING INDEX tasks_workflow/],
+      [
+        { queue: 'q', states: ['ready', 'pending'] },
+        [],
+        /^SEARCH tasks USING INDEX tasks_queue_state/,
+        2,
+      ],
+      [{ workflowId: 'w', states: ['ready'] }, [], /^SEARCH tasks USING INDEX tasks_workflow/, 1],
+      // Across queues: one read per (queue, state) pair, padded past 8 to a power of two.
+      [{ states: ['running'] }, pairsOf(['running'], 1), byPair, 1],
+      [{ states: ['failed', 'running'], type: 't' }, pairsOf(['failed', 'running'], 3), byPair, 6],
+      [{ states: ['ready'], cursor: 'x' }, pairsOf(['ready'], 9), /id<\?\)$/, 16],
+      [{ states: ['ready'], label: ['a', 'b'] }, pairsOf(['ready'], 300), byPair, MAX_BRANCHES],
+      [{ states: ['ready', 'failed'] }, pairsOf(['ready', 'failed'], 200), byPair, MAX_BRANCHES],
+      // More pairs than one compound SELECT may name: the primary key, backwards.
+      [
+        { states: ['ready', 'failed'] },
+        pairsOf(['ready', 'failed'], 201),
+        /^SCAN tasks USING INDEX sqlite_autoindex_tasks_1$/,
+        1,
+      ],
+      [
+        { states: ['ready'], cursor: 'x', type: 't' },
+        pairsOf(['ready'], MAX_BRANCHES + 1),
+        /^SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 \(id<\?\)$/,
+        1,
+      ],
     ];
-    for (const [filter, index] of cases) {
-      const steps = plan(filter);
-      const reads = steps.filter((s) => /^(SEARCH|SCAN)/.test(s));
-      expect(reads.length, JSON.stringify(filter)).toBe(filter.states?.length ?? 1);
-      for (const step of reads) expect(step, JSON.stringify(filter)).toMatch(index);
-      // No scan of the table and, but for a workflow's few tasks, no sort.
-      expect(steps.join('; ')).not.toMatch(/SCAN tasks/);
-      if (filter.workflowId === undefined) expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
+    for (const [filter, pairs, index, count] of cases) {
+      const steps = plan(filter, pairs);
+      const reads = steps.filter((s) => /^(SEARCH|SCAN) tasks/.test(s));
+      const label = `${JSON.stringify(filter)} over ${pairs.length} pairs`;
+      expect(reads.length, label).toBe(count);
+      for (const step of reads) expect(step, label).toMatch(index);
+      if (count > 1) expect(steps, label).toContain('MERGE (UNION ALL)');
+      // No sort but for a workflow's few tasks.
+      if (filter.workflowId === undefined)
+        expect(steps.join('; '), label).not.toMatch(/TEMP B-TREE/);
     }
+    // No pair holds tasks of the states: nothing to read.
+    expect(taskListSql({ limit: 50, states: ['failed'] }, [])).toBeNull();
     db.close();
   });
 
@@ -137,6 +175,57 @@ describe('sqlite driver', () => {
     try {
       await checkCountsAcrossUpgrade(store);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('migration 12 keeps the counts the UPDATE trigger kept, counts state changes itself, drops the state index', async () => {
+    const file = nextFile();
+    const db = new Database(file);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 12),
+    );
+    db.close();
+    const store = await openSqliteStore(file);
+    try {
+      await checkCountsAcrossUpgrade(store);
+      const check = new Database(file, { readonly: true });
+      const triggers = check
+        .prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`)
+        .pluck()
+        .all();
+      const stateIndex = check.prepare(`SELECT 1 FROM sqlite_schema WHERE name = 'tasks_state_id'`);
+      expect(stateIndex.get()).toBeUndefined();
+      check.close();
+      expect(triggers).toEqual(['tasks_count_delete', 'tasks_count_insert']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the counts of SELECT queue, state, count(*) through every state change', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.migrate();
+    const db = new Database(file, { readonly: true });
+    try {
+      const grouped = () => {
+        const out = new Map<string, Record<string, number>>();
+        const rows = db
+          .prepare('SELECT queue, state, count(*) AS n FROM tasks GROUP BY queue, state')
+          .all() as { queue: string; state: string; n: number }[];
+        for (const r of rows) out.set(r.queue, { ...out.get(r.queue), [r.state]: r.n });
+        return out;
+      };
+      await driveCountPaths(store, async (step) => {
+        expect(await store.taskCounts(), step).toEqual(grouped());
+        expect(db.prepare('SELECT count(*) FROM task_counts WHERE n < 0').pluck().get(), step).toBe(
+          0,
+        );
+      });
+    } finally {
+      db.close();
       await store.close();
     }
   });

@@ -82,7 +82,7 @@ export class SqliteStore implements Store {
     this.queues = new Queues(this.ctx);
     this.logs = new Logs(this.ctx);
     this.cluster = new Cluster(this.ctx);
-    this.schedules = new Schedules(this.ctx, new TaskUpdates(db));
+    this.schedules = new Schedules(this.ctx, new TaskUpdates(db, this.ctx.counts));
   }
 
   async migrate(): Promise<void> {
@@ -130,7 +130,7 @@ export class SqliteStore implements Store {
     return this.reads.counts(queue);
   }
   async taskCountsFold(): Promise<number> {
-    return 0; // the triggers keep task_counts exact in each write; there are no deltas
+    return 0; // each write keeps task_counts exact before it commits; there are no deltas
   }
   async taskAct(
     id: string,

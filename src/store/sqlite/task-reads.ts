@@ -19,8 +19,8 @@ export class TaskReads {
   private readonly taskCounts: TaskCounts;
 
   constructor(private readonly ctx: SqliteContext) {
-    this.list = new TaskListQuery(ctx.db);
     this.taskCounts = new TaskCounts(ctx);
+    this.list = new TaskListQuery(ctx, this.taskCounts);
   }
 
   get(id: string): Task | null {

@@ -1,5 +1,5 @@
 import type { Decision } from '../../domain/state-machine.js';
-import type { AttemptOutcome, Task, TaskEvent } from '../../domain/task.js';
+import type { AttemptOutcome, Task, TaskEvent, TaskState } from '../../domain/task.js';
 import type { TaskChange } from '../store.js';
 import { attemptStart, changedFields } from '../common/task-build.js';
 import { eventToRow, rowToTask, toChange, toJson, type TaskRow } from './rows.js';
@@ -12,6 +12,8 @@ export interface Loaded {
   /** When the current (or last) attempt was handed to a worker. */
   assignedAt: number | null;
 }
+
+const NOTHING: ReadonlySet<PatchField> = new Set();
 
 export function load(row: TaskRow | undefined): Loaded | null {
   return row ? { task: rowToTask(row), assignedAt: row.assigned_at } : null;
@@ -28,8 +30,11 @@ export class TaskTx {
   readonly written: Task[] = [];
   /** Workflows whose state changed. */
   readonly workflows = new Set<string>();
-  /** Fields changed but not yet written, per task. */
-  private readonly dirty = new Map<string, Set<PatchField>>();
+  /**
+   * Fields changed but not yet written, per task, and the state the row holds (the task's state
+   * at its first decision since it was last written): what the task counts move from.
+   */
+  private readonly dirty = new Map<string, { fields: Set<PatchField>; stored: TaskState }>();
 
   constructor(
     private readonly s: Statements,
@@ -45,8 +50,8 @@ export class TaskTx {
     const fields = changedFields(task, decision.patch);
     if (fields.length === 0) return null;
     const dirty = this.dirty.get(task.id);
-    if (dirty) for (const f of fields) dirty.add(f);
-    else this.dirty.set(task.id, new Set(fields));
+    if (dirty) for (const f of fields) dirty.fields.add(f);
+    else this.dirty.set(task.id, { fields: new Set(fields), stored: task.state });
     const next: Task = {
       ...task,
       ...decision.patch,
@@ -61,7 +66,8 @@ export class TaskTx {
 
   /** Write the fields changed since the last write of this task; `assignedAt` on placement. */
   write(task: Task, assignedAt: number | null = null): void {
-    this.updates.write(task, this.dirty.get(task.id) ?? new Set(), assignedAt);
+    const dirty = this.dirty.get(task.id);
+    this.updates.write(task, dirty?.fields ?? NOTHING, assignedAt, dirty?.stored ?? task.state);
     this.dirty.delete(task.id);
     this.changes.push(toChange(task));
     this.written.push(task);

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TaskPatch } from '../../domain/state-machine.js';
-import type { Task } from '../../domain/task.js';
+import type { Task, TaskState } from '../../domain/task.js';
+import type { TaskCountDeltas } from './count-deltas.js';
 import { toJson } from './rows.js';
 
 export type PatchField = keyof TaskPatch;
@@ -27,14 +28,28 @@ const FIELDS: Record<PatchField, { column: string; encode: (t: Task) => Value }>
  * Writes the fields a patch names, and only those: SQLite maintains an index on UPDATE when
  * one of its columns is in the SET list, so a narrow SET keeps the hot path off unrelated
  * indexes. One statement per set of fields (a few dozen shapes at most), prepared once.
+ *
+ * A change of state is added to the transaction's count changes (`TaskCountDeltas`): no trigger
+ * counts task UPDATEs (migration 12).
  */
 export class TaskUpdates {
   private readonly cache = new Map<string, { stmt: Statement<unknown[]>; fields: PatchField[] }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly counts: TaskCountDeltas,
+  ) {}
 
-  /** Write `fields` of `task`, its version and updatedAt; `assignedAt` when it is placed. */
-  write(task: Task, fields: ReadonlySet<PatchField>, assignedAt: number | null): void {
+  /**
+   * Write `fields` of `task`, its version and updatedAt; `assignedAt` when it is placed. `stored`
+   * is the task's state as the row holds it before this write.
+   */
+  write(
+    task: Task,
+    fields: ReadonlySet<PatchField>,
+    assignedAt: number | null,
+    stored: TaskState,
+  ): void {
     let key = '';
     for (const f of fields) key += `${f},`;
     if (assignedAt !== null) key += '+assigned';
@@ -54,6 +69,6 @@ export class TaskUpdates {
     if (fields.has('runAt')) params.push(task.runAt ?? task.createdAt);
     if (assignedAt !== null) params.push(assignedAt);
     params.push(task.id);
-    shape.stmt.run(params);
+    if (shape.stmt.run(params).changes === 1) this.counts.move(task.queue, stored, task.state);
   }
 }

@@ -34,7 +34,7 @@ export class TaskWrites {
   private readonly flows: Flows;
 
   constructor(private readonly ctx: SqliteContext) {
-    this.updates = new TaskUpdates(ctx.db);
+    this.updates = new TaskUpdates(ctx.db, ctx.counts);
     this.flows = new Flows(ctx, this.updates);
   }
 
@@ -131,7 +131,10 @@ export class TaskWrites {
     if (limit <= 0) return 0;
     const rows = this.ctx.write(() => {
       this.ctx.checkFence(fence);
-      return this.ctx.s.taskPromoteDue.all({ now, limit: Math.floor(limit) });
+      const rows = this.ctx.s.taskPromoteDue.all({ now, limit: Math.floor(limit) });
+      // Every row promoted was pending (the statement selects only those).
+      for (const r of rows) this.ctx.counts.move(r.queue, 'pending', r.state);
+      return rows;
     });
     if (rows.length > 0) this.ctx.emit({ kind: 'tasks', changes: rows.map(changeRowToChange) });
     return rows.length;

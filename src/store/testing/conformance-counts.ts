@@ -4,6 +4,7 @@ import type { Store } from '../store.js';
 import { fixedRandom, lead, newTask, T0 } from './fixtures.js';
 import { insertOne, insertRunning, type Harness } from './harness.js';
 import { createWorkflow, finish, stepsOf } from './workflow-fixtures.js';
+import { driveCountPaths } from './count-paths.js';
 
 type Counts = Map<string, Partial<Record<TaskState, number>>>;
 
@@ -23,16 +24,19 @@ async function tally(store: Store): Promise<Counts> {
   }
 }
 
-/** `taskCounts`, all queues and each queue alone, equals the tally, before and after a fold. */
-async function expectExact(store: Store, expected?: Counts): Promise<void> {
+/**
+ * `taskCounts`, all queues and each queue alone, equals the tally, before and after a fold.
+ * `step` names the check in a failure.
+ */
+async function expectExact(store: Store, expected?: Counts, step?: string): Promise<void> {
   const want = await tally(store);
-  if (expected) expect(want).toEqual(expected);
+  if (expected) expect(want, step).toEqual(expected);
   const check = async () => {
-    expect(await store.taskCounts()).toEqual(want);
+    expect(await store.taskCounts(), step).toEqual(want);
     for (const [queue, byState] of want) {
-      expect(await store.taskCounts(queue)).toEqual(new Map([[queue, byState]]));
+      expect(await store.taskCounts(queue), step).toEqual(new Map([[queue, byState]]));
     }
-    expect(await store.taskCounts('no-such-queue')).toEqual(new Map());
+    expect(await store.taskCounts('no-such-queue'), step).toEqual(new Map());
   };
   await check();
   await store.taskCountsFold();
@@ -191,6 +195,11 @@ export function describeTaskCounts(h: Harness): void {
       await expectExact(store);
       await store.workflowCancel(id, T0 + 30, 'op');
       await expectExact(store);
+    });
+
+    it('stay exact through every write that changes a state, and one rolled back', async () => {
+      const store = h.store();
+      await driveCountPaths(store, (step) => expectExact(store, undefined, step));
     });
 
     it('fold into the counters on Postgres; SQLite has nothing to fold', async () => {

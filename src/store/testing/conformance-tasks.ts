@@ -236,6 +236,51 @@ export function describeReading(h: Harness): void {
       expect(await ids({ limit: 10, queue: 'q1', type: 'y', states: ['pending'] })).toEqual([c.id]);
     });
 
+    it('lists by state across many queues, with every filter and paging', async () => {
+      const store = h.store();
+      // 410 queues with a ready task each, 300 of them with a pending one too: more (queue, state)
+      // pairs than one compound SELECT of the SQLite driver may name, and fewer.
+      const specs = Array.from({ length: 410 }, (_, i) => [
+        newTask({ queue: `q${i}`, type: i % 2 === 0 ? 'x' : 'y', labels: { n: `${i % 3}` } }),
+        ...(i < 300
+          ? [newTask({ queue: `q${i}`, type: i % 2 === 0 ? 'y' : 'x', runAt: T0 + 10_000 })]
+          : []),
+      ]).flat();
+      const tasks = (await store.taskInsert(specs, T0)).map((r) => r.task);
+      const listAll = async (f: Omit<Parameters<typeof store.taskList>[0], 'limit'>) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.taskList({ ...f, limit: 97, ...(cursor ? { cursor } : {}) });
+          out.push(...page.tasks.map((t) => t.id));
+          if (page.nextCursor === null) return out;
+          cursor = page.nextCursor;
+        }
+      };
+      const want = (keep: (t: Task) => boolean) =>
+        tasks
+          .filter(keep)
+          .map((t) => t.id)
+          .sort()
+          .reverse();
+      const cases: [Omit<Parameters<typeof store.taskList>[0], 'limit'>, (t: Task) => boolean][] = [
+        [{ states: ['pending'] }, (t) => t.state === 'pending'],
+        [{ states: ['ready'] }, (t) => t.state === 'ready'],
+        [{ states: ['ready', 'pending'] }, () => true],
+        [{ states: ['pending'], type: 'x' }, (t) => t.state === 'pending' && t.type === 'x'],
+        [{ states: ['ready'], type: 'y' }, (t) => t.state === 'ready' && t.type === 'y'],
+        [
+          { states: ['ready'], label: ['n', '1'] },
+          (t) => t.state === 'ready' && t.labels.n === '1',
+        ],
+        [{ states: ['pending', 'failed'] }, (t) => t.state === 'pending'],
+        [{ states: ['failed'] }, () => false],
+      ];
+      for (const [filter, keep] of cases) {
+        expect(await listAll(filter), JSON.stringify(filter)).toEqual(want(keep));
+      }
+    });
+
     it('counts tasks per queue and state', async () => {
       const store = h.store();
       await store.taskInsert(
