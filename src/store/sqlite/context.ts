@@ -13,8 +13,6 @@ import { TaskCache } from './task-cache.js';
 export class SqliteContext {
   private statements: Statements | null = null;
   private closed = false;
-  /** Called after each outermost write transaction commits. */
-  afterWrite: (() => void) | null = null;
   /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
   readonly tasks: TaskCache;
   /** The task count changes of the write under way, applied before it commits. */
@@ -44,11 +42,8 @@ export class SqliteContext {
     if (this.closed) throw new Error('the store is closed');
     // Rows an enclosing write buffered go first, outside the savepoint of this nested one, so
     // that a failing nested write drops only its own.
-    const outermost = !this.db.inTransaction;
-    if (!outermost) this.flush();
-    const out = this.settle(() => this.runTx.immediate(() => this.withBuffers(fn)) as T);
-    if (outermost) this.afterWrite?.();
-    return out;
+    if (this.db.inTransaction) this.flush();
+    return this.settle(() => this.runTx.immediate(() => this.withBuffers(fn)) as T);
   }
 
   /**

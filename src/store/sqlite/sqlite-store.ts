@@ -40,7 +40,6 @@ import { Schedules } from './schedules.js';
 import { TaskUpdates } from './task-update.js';
 import { TaskReads } from './task-reads.js';
 import { TaskWrites } from './task-writes.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /** Where listener failures are reported. */
@@ -63,7 +62,6 @@ export class SqliteStore implements Store {
   private readonly logs: Logs;
   private readonly cluster: Cluster;
   private readonly schedules: Schedules;
-  private readonly checkpointer: WalCheckpointer | null = null;
 
   constructor(
     readonly path: string,
@@ -72,11 +70,6 @@ export class SqliteStore implements Store {
     this.feed = new ChangeFeed(opts.logger ?? silentLogger);
     const db = openDatabase(path, { busyTimeoutMs: opts.busyTimeoutMs });
     this.ctx = new SqliteContext(db, this.feed);
-    if (path !== ':memory:' && path !== '') {
-      const checkpointer = new WalCheckpointer(db, path, opts.logger ?? silentLogger);
-      this.checkpointer = checkpointer;
-      this.ctx.afterWrite = () => checkpointer.wrote();
-    }
     this.writes = new TaskWrites(this.ctx);
     this.reads = new TaskReads(this.ctx);
     this.queues = new Queues(this.ctx);
@@ -91,7 +84,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
     this.ctx.close();
   }
 
