@@ -36,6 +36,26 @@ const open = (schema = freshSchema(), opts: PostgresStoreOptions = {}) =>
 
 describeStoreConformance('postgres', () => open());
 
+/** A fresh schema with only `migrations` applied (as an older version left it). */
+async function schemaMigratedWith(migrations: typeof MIGRATIONS): Promise<string> {
+  const schema = freshSchema();
+  const pool = new pg.Pool({
+    ...clientConfig({
+      url: database.url,
+      schema,
+      connectTimeoutMs: 10_000,
+      applicationName: 'test',
+    }),
+    max: 1,
+  });
+  try {
+    await migrate(pool, { schema }, migrations);
+  } finally {
+    await pool.end();
+  }
+  return schema;
+}
+
 /** `SELECT queue, state, count(*) FROM tasks GROUP BY queue, state` of `schema`, as counts. */
 async function groupedCounts(schema: string): Promise<Map<string, Record<string, number>>> {
   const { rows } = await withClient(database.url, (c) =>
@@ -436,26 +456,10 @@ describe('postgres driver', () => {
   });
 
   it('migration 10 counts the tasks stored before it', async () => {
-    const schema = freshSchema();
-    const pool = new pg.Pool({
-      ...clientConfig({
-        url: database.url,
-        schema,
-        connectTimeoutMs: 10_000,
-        applicationName: 'test',
-      }),
-      max: 1,
-    });
-    try {
-      // 12 builds on 10: without 10, the store meets neither.
-      await migrate(
-        pool,
-        { schema },
-        MIGRATIONS.filter((m) => m.version !== 10 && m.version !== 12),
-      );
-    } finally {
-      await pool.end();
-    }
+    // 12 builds on 10: without 10, the store meets neither.
+    const schema = await schemaMigratedWith(
+      MIGRATIONS.filter((m) => m.version !== 10 && m.version !== 12),
+    );
     // The store's statements need nothing of migration 10 until `migrate()`.
     const store = await open(schema);
     try {
@@ -468,25 +472,7 @@ describe('postgres driver', () => {
   });
 
   it('migration 12 keeps the counts the UPDATE trigger kept, then counts state changes itself', async () => {
-    const schema = freshSchema();
-    const pool = new pg.Pool({
-      ...clientConfig({
-        url: database.url,
-        schema,
-        connectTimeoutMs: 10_000,
-        applicationName: 'test',
-      }),
-      max: 1,
-    });
-    try {
-      await migrate(
-        pool,
-        { schema },
-        MIGRATIONS.filter((m) => m.version < 12),
-      );
-    } finally {
-      await pool.end();
-    }
+    const schema = await schemaMigratedWith(MIGRATIONS.filter((m) => m.version < 12));
     const store = await open(schema);
     try {
       await checkCountsAcrossUpgrade(store);
@@ -507,25 +493,7 @@ describe('postgres driver', () => {
   });
 
   it('keeps counts exact when migration 12 is applied under another replica writing', async () => {
-    const schema = freshSchema();
-    const pool = new pg.Pool({
-      ...clientConfig({
-        url: database.url,
-        schema,
-        connectTimeoutMs: 10_000,
-        applicationName: 'test',
-      }),
-      max: 1,
-    });
-    try {
-      await migrate(
-        pool,
-        { schema },
-        MIGRATIONS.filter((m) => m.version < 12),
-      );
-    } finally {
-      await pool.end();
-    }
+    const schema = await schemaMigratedWith(MIGRATIONS.filter((m) => m.version < 12));
     // `a` writes throughout (its own migrate() ran on the old schema, as a replica started
     // earlier would have); `b` applies migration 12 in the middle.
     const [a, b] = await Promise.all([open(schema), open(schema)]);
