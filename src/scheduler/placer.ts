@@ -36,6 +36,11 @@ export interface PlacementRound {
   assigned: Task[];
   /** Tasks no live worker can ever take, with the reason. */
   unplaceable: Unplaceable[];
+  /**
+   * The round read every ready task there was and placed (or fanned out) each one: until a
+   * task becomes ready again, another round would find nothing to place.
+   */
+  drained: boolean;
 }
 
 /**
@@ -50,7 +55,7 @@ export class Placer {
 
   async round(fence: LeaderFence, now: number): Promise<PlacementRound> {
     const { store } = this.opts;
-    const none: PlacementRound = { assigned: [], unplaceable: [] };
+    const none: PlacementRound = { assigned: [], unplaceable: [], drained: false };
     const workers = (await this.opts.workers(now)).filter(
       (w) => w.status === 'live' && w.expiresAt > now && !w.cordoned && !w.draining,
     );
@@ -67,11 +72,16 @@ export class Placer {
     if (free <= 0) return none;
 
     // A little more than the free slots, so a few tasks that fit no worker do not starve the rest.
-    const batch = await store.taskReadyBatch(Math.min(this.opts.batchSize, free + 16));
-    if (batch.length === 0) return none;
+    const limit = Math.min(this.opts.batchSize, free + 16);
+    const batch = await store.taskReadyBatch(limit);
+    if (batch.length === 0) return { ...none, drained: true };
     const fan = await fanOutReady(store, fence, now, batch, workers, candidates);
     const ready = batch.filter((t) => !isFanOut(t.flow) && !fan.gone.has(t.id));
-    if (ready.length === 0) return { assigned: [], unplaceable: fan.unplaceable };
+    const drainedBy = (assigned: number) =>
+      batch.length < limit && assigned + fan.gone.size === batch.length;
+    if (ready.length === 0) {
+      return { assigned: [], unplaceable: fan.unplaceable, drained: drainedBy(0) };
+    }
 
     // Strategies are per queue: place each run of tasks that share one, in priority order,
     // carrying the workers' remaining slots and the limits from one run to the next.
@@ -101,10 +111,10 @@ export class Placer {
       attempt: attempts.get(taskId) ?? 0,
     }));
     notes.push(...fan.unplaceable);
-    if (assignments.length === 0) return { assigned: [], unplaceable: notes };
+    if (assignments.length === 0) return { assigned: [], unplaceable: notes, drained: false };
     const assigned = await store.taskAssign(fence, assignments, now);
     this.opts.tally.assigned(assigned);
-    return { assigned, unplaceable: notes };
+    return { assigned, unplaceable: notes, drained: drainedBy(assigned.length) };
   }
 
   private async tally(rateWindows: Map<string, number>, now: number): Promise<ActiveTally> {

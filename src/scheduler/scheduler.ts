@@ -78,6 +78,14 @@ export class Scheduler {
   private queueCache: Promise<Map<string, QueueSettings>> | null = null;
   /** The worker list, read at most every WORKER_LIST_MS (any change to a worker drops it). */
   private workerCache: { at: number; list: Promise<WorkerRecord[]> } | null = null;
+  /**
+   * False only after a round placed every ready task, until a task becomes ready again: then a
+   * freed slot does not call for a round (it would read an empty ready set). Rounds on the idle
+   * timer still read, whatever this says. `readyGen` counts the events that make it true, so a
+   * round that overlapped one does not clear it.
+   */
+  private readyLeft = true;
+  private readyGen = 0;
   /** The reason last written to each ready task's history for why it cannot be placed. */
   private readonly noted = new Map<string, string>();
   private unsubscribe: (() => void) | null = null;
@@ -97,6 +105,7 @@ export class Scheduler {
       onElected: () => {
         this.tally.reset();
         this.workerCache = null;
+        this.mayBeReady();
         this.loops.forEach((l) => l.wake());
       },
     });
@@ -180,6 +189,7 @@ export class Scheduler {
         let deadlines = false;
         for (const c of e.changes) {
           if (c.state !== 'ready') this.noted.delete(c.id);
+          else this.mayBeReady();
           if (c.state === 'pending') promote = true;
           else if (c.state === 'running') deadlines = true;
           // Anything else frees a slot or makes a task ready: both call for placement. A new
@@ -188,7 +198,7 @@ export class Scheduler {
             place = true;
           }
         }
-        if (place) this.placeLoop.wake();
+        if (place && this.readyLeft) this.placeLoop.wake();
         if (promote) this.promote.wake();
         if (deadlines) this.timeouts.wake();
         // A run ended: a fire time held back by `buffer-one` may go now.
@@ -202,11 +212,13 @@ export class Scheduler {
         return;
       case 'workers':
         this.workerCache = null;
+        this.mayBeReady();
         this.placeLoop.wake();
         this.reap.wake();
         return;
       case 'queues':
         this.queueCache = null;
+        this.mayBeReady();
         this.placeLoop.wake();
         return;
       case 'logs':
@@ -269,11 +281,20 @@ export class Scheduler {
   }
 
   private async placeReady(fence: LeaderFence, now: number) {
+    const gen = this.readyGen;
     const round = await this.placer.round(fence, now);
+    if (round.drained && gen === this.readyGen) this.readyLeft = false;
     await this.noteUnplaceable(round.unplaceable, now);
     if (round.assigned.length === 0) return undefined;
     this.opts.onAssigned?.(round.assigned);
-    return 0;
+    // Another round at once while there may be more to place (a wake during this one reruns it).
+    return round.drained ? undefined : 0;
+  }
+
+  /** Something may have made a task ready (or placeable): slots freed from now on call for rounds. */
+  private mayBeReady(): void {
+    this.readyGen++;
+    this.readyLeft = true;
   }
 
   private async expireDeadlines(fence: LeaderFence, now: number) {
