@@ -142,6 +142,7 @@ describe('WorkerGateway: held starts', () => {
     };
     cleanups.push(stop);
     const received: WorkerToServer[] = [];
+    let dropConnection = () => {};
     let release = () => {};
     const worker = new WorkerRuntime({
       id: 'w1',
@@ -150,6 +151,7 @@ describe('WorkerGateway: held starts', () => {
       handlers: { 'app.wait': () => new Promise<string>((r) => (release = () => r('done'))) },
       transport: new MemoryTransport((toWorker) => {
         const end = gateway.accept(toWorker);
+        dropConnection = () => end.close('connection lost');
         return {
           receive: (m) => {
             received.push(m);
@@ -185,6 +187,7 @@ describe('WorkerGateway: held starts', () => {
       stop,
       startHeard,
       release: () => release(),
+      dropConnection: () => dropConnection(),
       setNow: (t: number) => (now = t),
     };
   }
@@ -218,5 +221,14 @@ describe('WorkerGateway: held starts', () => {
     expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'assigned' });
     await g.stop();
     expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'running', startedAt: 1_000 });
+  });
+
+  it("writes the starts it holds when the worker's session closes", async () => {
+    const g = await setup(60_000);
+    await g.startHeard();
+    expect(await g.store.taskGet(g.id)).toMatchObject({ state: 'assigned' });
+    g.dropConnection();
+    await until(async () => (await g.store.taskGet(g.id))?.state === 'running', 5000);
+    expect(await g.store.taskGet(g.id)).toMatchObject({ startedAt: 1_000 });
   });
 });
