@@ -18,6 +18,18 @@ let n = 0;
 const nextFile = () => join(dir, `store-${++n}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A new database file with only `migrations` applied (as an older version left it). */
+function fileMigratedWith(migrations: typeof MIGRATIONS): string {
+  const file = nextFile();
+  const db = new Database(file);
+  try {
+    migrate(db, migrations);
+  } finally {
+    db.close();
+  }
+  return file;
+}
+
 describeStoreConformance('sqlite (file)', () => openSqliteStore(nextFile()));
 describeStoreConformance('sqlite (memory)', () => openStore('sqlite::memory:'));
 
@@ -163,13 +175,7 @@ describe('sqlite driver', () => {
   });
 
   it('migration 10 counts the tasks stored before it', async () => {
-    const file = nextFile();
-    const db = new Database(file);
-    migrate(
-      db,
-      MIGRATIONS.filter((m) => m.version < 10),
-    );
-    db.close();
+    const file = fileMigratedWith(MIGRATIONS.filter((m) => m.version < 10));
     // The store's statements need nothing newer than migration 9 until `migrate()`.
     const store = await openSqliteStore(file);
     try {
@@ -180,13 +186,7 @@ describe('sqlite driver', () => {
   });
 
   it('migration 12 keeps the counts the UPDATE trigger kept, counts state changes itself, drops the state index', async () => {
-    const file = nextFile();
-    const db = new Database(file);
-    migrate(
-      db,
-      MIGRATIONS.filter((m) => m.version < 12),
-    );
-    db.close();
+    const file = fileMigratedWith(MIGRATIONS.filter((m) => m.version < 12));
     const store = await openSqliteStore(file);
     try {
       await checkCountsAcrossUpgrade(store);
