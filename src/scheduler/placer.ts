@@ -112,7 +112,7 @@ export class Placer {
     }));
     notes.push(...fan.unplaceable);
     if (assignments.length === 0) return { assigned: [], unplaceable: notes, drained: false };
-    const assigned = await store.taskAssign(fence, assignments, now);
+    const assigned = await store.taskAssign(fence, assignments, now, ready);
     this.opts.tally.assigned(assigned);
     return { assigned, unplaceable: notes, drained: drainedBy(assigned.length) };
   }

@@ -77,8 +77,17 @@ export interface Store {
   taskNextDue(): Promise<number | null>;
   /** Ready tasks, best first: priority high to low, then due time, then id. */
   taskReadyBatch(limit: number): Promise<Task[]>;
-  /** leader: ready → assigned, each a new attempt. Returns the tasks that moved. */
-  taskAssign(fence: LeaderFence, assignments: Assignment[], now: number): Promise<Task[]>;
+  /**
+   * leader: ready → assigned, each a new attempt. Returns the tasks that moved. `seen`: the tasks
+   * as the caller read them (from `taskReadyBatch`); a driver may decide from them instead of
+   * reading the rows again, writing only rows still at the version it saw.
+   */
+  taskAssign(
+    fence: LeaderFence,
+    assignments: Assignment[],
+    now: number,
+    seen?: readonly Task[],
+  ): Promise<Task[]>;
   /**
    * What is on workers now, for placement's tally. `rateWindows` maps each rate-limited queue
    * to the start of its window; the attempts assigned since then are counted.

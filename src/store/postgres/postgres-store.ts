@@ -225,8 +225,13 @@ export class PostgresStore implements Store {
   taskReadyBatch(limit: number): Promise<Task[]> {
     return this.reads.readyBatch(limit);
   }
-  taskAssign(fence: LeaderFence, assignments: Assignment[], now: number): Promise<Task[]> {
-    return this.writes.assign(fence, assignments, now);
+  taskAssign(
+    fence: LeaderFence,
+    assignments: Assignment[],
+    now: number,
+    seen?: readonly Task[],
+  ): Promise<Task[]> {
+    return this.writes.assign(fence, assignments, now, seen);
   }
   taskActive(rateWindows: Map<string, number>): Promise<ActiveTally> {
     return this.reads.active(rateWindows);

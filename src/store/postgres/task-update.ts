@@ -4,6 +4,9 @@ import type { WriteTx } from './context.js';
 
 export type PatchField = keyof TaskPatch;
 
+/** The SQLSTATE of a batch update that found a row changed since it was read. */
+export const BATCH_CHANGED = 'CQ002';
+
 /** The column of each field a decision may change, its SQL type, and its value. */
 const FIELDS: Record<PatchField, { column: string; type: string; value: (t: Task) => unknown }> = {
   state: { column: 'state', type: 'text', value: (t) => t.state },
@@ -91,7 +94,7 @@ export class TaskUpdates {
         WHERE t.id = v.id AND t.version = v.read_version
           AND ($2::text IS NULL OR t.state || '' = $2)
         RETURNING 1)
-      SELECT chronoq_require(count(*) = $3::int, 'CQ002',
+      SELECT chronoq_require(count(*) = $3::int, '${BATCH_CHANGED}',
         'task batch update moved ' || count(*) || ' of ' || $3 || ' rows (changed concurrently)')
       FROM moved`;
     this.cache.set(key, sql);

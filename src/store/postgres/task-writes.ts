@@ -24,7 +24,7 @@ import {
 import { SQL } from './sql.js';
 import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
-import { TaskUpdates } from './task-update.js';
+import { BATCH_CHANGED, TaskUpdates } from './task-update.js';
 import { Flows, lockFlowsOf } from './workflows.js';
 
 /** Most overdue attempts timed out per call; the scheduler calls again while some remain. */
@@ -158,17 +158,50 @@ export class TaskWrites {
   }
 
   /**
-   * Lock the named ready tasks, let the domain decide each placement, and move them all in one
-   * `UPDATE ... FROM jsonb_to_recordset(...) WHERE state = 'ready'`. A second leader racing
-   * with the same fence waits on the row locks, then finds the tasks no longer ready.
+   * Let the domain decide each placement and move the tasks in one `UPDATE ... FROM
+   * jsonb_to_recordset(...) WHERE state = 'ready'`, guarded by the version of each row.
+   *
+   * From `seen` (the tasks as the placer read them) when it holds every task named: the whole
+   * transaction is then one message, with no read. If a row changed since (an operator cancelled
+   * it, another leader placed it), the guarded update fails the transaction and it runs again
+   * the locking way: the ready tasks are read FOR UPDATE, so a second leader racing with the same
+   * fence waits on the row locks, then finds the tasks no longer ready.
    */
-  assign(fence: LeaderFence, assignments: Assignment[], now: number): Promise<Task[]> {
+  async assign(
+    fence: LeaderFence,
+    assignments: Assignment[],
+    now: number,
+    seen?: readonly Task[],
+  ): Promise<Task[]> {
+    if (seen && assignments.length > 0) {
+      const snapshot = new Map(seen.map((t) => [t.id, t]));
+      if (assignments.every((a) => snapshot.has(a.taskId))) {
+        try {
+          return await this.assignFrom(fence, assignments, now, (ids) =>
+            ids.map((id) => snapshot.get(id)!).map(fromSnapshot),
+          );
+        } catch (err) {
+          if (!changedConcurrently(err)) throw err;
+        }
+      }
+    }
+    return this.assignFrom(fence, assignments, now, async (ids, tx) =>
+      (await tx.rows<TaskRow>(SQL.readyForUpdate, [ids])).map(load),
+    );
+  }
+
+  private assignFrom(
+    fence: LeaderFence,
+    assignments: Assignment[],
+    now: number,
+    read: (ids: string[], tx: WriteTx) => Loaded[] | Promise<Loaded[]>,
+  ): Promise<Task[]> {
     return this.ctx.write(async (tx) => {
       await tx.checkFence(fence);
       if (assignments.length === 0) return [];
       const ids = [...new Set(assignments.map((a) => a.taskId))];
-      const rows = await tx.rows<TaskRow>(SQL.readyForUpdate, [ids]);
-      const byId = new Map(rows.filter((r) => r.state === 'ready').map((r) => [r.id, load(r)]));
+      const rows = await read(ids, tx);
+      const byId = new Map(rows.filter((r) => r.task.state === 'ready').map((r) => [r.task.id, r]));
       const tasks = new TaskTx(this.updates, now);
       const moved: Task[] = [];
       for (const a of assignments) {
@@ -298,6 +331,19 @@ function compare(a: string, b: string): number {
 
 function keyOf(queue: string, key: string | null): string {
   return `${queue}\u0000${key ?? ''}`;
+}
+
+/**
+ * A ready task as read outside the transaction. An assignment ends no attempt, so the time of
+ * the last one (not part of `Task`) is not needed.
+ */
+function fromSnapshot(task: Task): Loaded {
+  return { task, assignedAt: null, readVersion: task.version };
+}
+
+/** The guarded batch update found a row changed since it was read (see task-update.ts). */
+function changedConcurrently(err: unknown): boolean {
+  return (err as { code?: unknown }).code === BATCH_CHANGED;
 }
 
 function notFound(id: string): ActResult {

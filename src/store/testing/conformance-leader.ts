@@ -236,6 +236,68 @@ export function describeAssign(h: Harness): void {
       expect(await store.taskListOnWorker('w2')).toEqual([]);
     });
 
+    it('assigns from the tasks as the placer read them, the same as from the rows', async () => {
+      const store = h.store();
+      const fence = await lead(store);
+      const a = await insertOne(store);
+      const b = await insertOne(store);
+      const seen = await store.taskReadyBatch(10);
+      h.clearEvents();
+      const moved = await store.taskAssign(
+        fence,
+        [
+          { taskId: a.id, workerId: 'w1' },
+          { taskId: b.id, workerId: 'w2' },
+          { taskId: a.id, workerId: 'w2' },
+        ],
+        T0 + 10,
+        seen,
+      );
+      expect(moved.map((t) => [t.id, t.workerId, t.attempt])).toEqual([
+        [a.id, 'w1', 1],
+        [b.id, 'w2', 1],
+      ]);
+      expect(await store.taskGet(a.id)).toEqual(moved[0]);
+      expect(await store.taskGet(b.id)).toEqual(moved[1]);
+      expect(h.taskChanges().map((c) => [c.id, c.state])).toEqual([
+        [a.id, 'assigned'],
+        [b.id, 'assigned'],
+      ]);
+      expect((await store.taskEvents(a.id)).map((e) => e.kind)).toEqual(['submitted', 'assigned']);
+      expect((await store.taskCounts()).get('default')).toMatchObject({ assigned: 2 });
+    });
+
+    it('places by the rows, not a stale read, when tasks changed since the placer read them', async () => {
+      const store = h.store();
+      const fence = await lead(store);
+      const cancelled = await insertOne(store);
+      const placed = await insertOne(store);
+      const still = await insertOne(store);
+      const seen = await store.taskReadyBatch(10);
+      await store.taskAct(cancelled.id, 'cancel', T0 + 1, 'op');
+      await store.taskAssign(fence, [{ taskId: placed.id, workerId: 'w9' }], T0 + 2);
+      h.clearEvents();
+      const moved = await store.taskAssign(
+        fence,
+        [
+          { taskId: cancelled.id, workerId: 'w1' },
+          { taskId: placed.id, workerId: 'w1' },
+          { taskId: still.id, workerId: 'w1' },
+        ],
+        T0 + 10,
+        seen,
+      );
+      expect(moved.map((t) => t.id)).toEqual([still.id]);
+      expect((await store.taskGet(cancelled.id))!.state).toBe('cancelled');
+      expect(await store.taskGet(placed.id)).toMatchObject({ workerId: 'w9', attempt: 1 });
+      expect(await store.taskGet(still.id)).toMatchObject({ state: 'assigned', workerId: 'w1' });
+      expect(h.taskChanges().map((c) => [c.id, c.state])).toEqual([[still.id, 'assigned']]);
+      expect((await store.taskCounts()).get('default')).toMatchObject({
+        assigned: 2,
+        cancelled: 1,
+      });
+    });
+
     it('tallies tasks on workers per worker, queue and key, and starts per window', async () => {
       const store = h.store();
       const fence = await lead(store);
