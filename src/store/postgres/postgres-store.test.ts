@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskChange } from '../store.js';
+import type { Task } from '../../domain/task.js';
 import { openStore } from '../open.js';
 import { describeStoreConformance } from '../testing/conformance.js';
 import { lead, newTask, newWorker, T0 } from '../testing/fixtures.js';
@@ -589,6 +590,67 @@ describe('postgres driver', () => {
       expect(await a.taskCounts()).toEqual(want);
       await b.taskCountsFold();
       expect(await b.taskCounts()).toEqual(want);
+    } finally {
+      await close();
+    }
+  });
+
+  it('decides a report from the row when another replica changed the task since this one placed it', async () => {
+    const { a, b, close } = await twoReplicas();
+    try {
+      const random = () => 0.5;
+      const fence = await lead(a, T0, 'leader-a', 60_000);
+      const inserted = await a.taskInsert([newTask(), newTask()], T0);
+      const [t, u] = inserted.map((r) => r.task) as [Task, Task];
+      await a.taskAssign(
+        fence,
+        [
+          { taskId: t.id, workerId: 'w1' },
+          { taskId: u.id, workerId: 'w1' },
+        ],
+        T0 + 1,
+        await a.taskReadyBatch(10),
+      );
+
+      // t: started through b, then finished through a, which placed it (and saw it assigned).
+      await b.taskReport([{ kind: 'started', taskId: t.id, attempt: 1 }], T0 + 2, random);
+      const [done] = await a.taskReport(
+        [{ kind: 'succeeded', taskId: t.id, attempt: 1, result: 'ok' }],
+        T0 + 5,
+        random,
+      );
+      expect(done).toMatchObject({
+        accepted: true,
+        task: { state: 'succeeded', startedAt: T0 + 2 },
+      });
+      expect(await a.taskGet(t.id)).toMatchObject({ state: 'succeeded', startedAt: T0 + 2 });
+
+      // u: its worker lost before it started, placed again through b as attempt 2 on w2.
+      await b.taskRequeueFromWorkers(fence, ['w1'], T0 + 3, random);
+      const [again] = await b.taskAssign(fence, [{ taskId: u.id, workerId: 'w2' }], T0 + 4);
+      expect(again).toMatchObject({ attempt: 2, workerId: 'w2' });
+      const [started, stale] = await a.taskReport(
+        [
+          { kind: 'started', taskId: u.id, attempt: 2 },
+          { kind: 'started', taskId: u.id, attempt: 1 },
+        ],
+        T0 + 6,
+        random,
+      );
+      expect(started).toMatchObject({ accepted: true, task: { state: 'running', workerId: 'w2' } });
+      expect(stale).toMatchObject({ accepted: false });
+      expect(await a.taskGet(u.id)).toMatchObject({ state: 'running', attempt: 2, workerId: 'w2' });
+      // A later report through a is decided from what a wrote last.
+      const [ok] = await a.taskReport(
+        [{ kind: 'succeeded', taskId: u.id, attempt: 2, result: 1 }],
+        T0 + 7,
+        random,
+      );
+      expect(ok).toMatchObject({ accepted: true, task: { state: 'succeeded' } });
+      expect((await a.taskAttempts(u.id)).map((x) => [x.attempt, x.workerId])).toEqual([
+        [1, 'w1'],
+        [2, 'w2'],
+      ]);
     } finally {
       await close();
     }

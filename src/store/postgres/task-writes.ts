@@ -25,6 +25,7 @@ import { SQL } from './sql.js';
 import { assignedEvent, buildTask } from '../common/task-build.js';
 import { load, TaskTx, type Loaded } from './task-tx.js';
 import { BATCH_CHANGED, TaskUpdates } from './task-update.js';
+import { TaskCache } from '../common/task-cache.js';
 import { Flows, lockFlowsOf } from './workflows.js';
 
 /** Most overdue attempts timed out per call; the scheduler calls again while some remain. */
@@ -45,6 +46,11 @@ export class TaskWrites {
 
   /** Queues known to be stored (they are never deleted). */
   private readonly storedQueues = new Set<string>();
+  /**
+   * Tasks this writer placed or last wrote, at the version it wrote: a report batch on tasks all
+   * found here is decided from them and written guarded by their versions, without a read.
+   */
+  private readonly cache = new TaskCache<Loaded>(() => false);
 
   constructor(private readonly ctx: PgContext) {
     this.flow = new Flows(ctx, this.updates);
@@ -177,17 +183,29 @@ export class TaskWrites {
       const snapshot = new Map(seen.map((t) => [t.id, t]));
       if (assignments.every((a) => snapshot.has(a.taskId))) {
         try {
-          return await this.assignFrom(fence, assignments, now, (ids) =>
-            ids.map((id) => snapshot.get(id)!).map(fromSnapshot),
+          return this.placed(
+            await this.assignFrom(fence, assignments, now, (ids) =>
+              ids.map((id) => snapshot.get(id)!).map(fromSnapshot),
+            ),
+            now,
           );
         } catch (err) {
           if (!changedConcurrently(err)) throw err;
         }
       }
     }
-    return this.assignFrom(fence, assignments, now, async (ids, tx) =>
-      (await tx.rows<TaskRow>(SQL.readyForUpdate, [ids])).map(load),
+    return this.placed(
+      await this.assignFrom(fence, assignments, now, async (ids, tx) =>
+        (await tx.rows<TaskRow>(SQL.readyForUpdate, [ids])).map(load),
+      ),
+      now,
     );
+  }
+
+  /** Tasks just placed (committed): their reports are likely next. */
+  private placed(moved: Task[], now: number): Task[] {
+    for (const task of moved) this.cache.put({ task, assignedAt: now, readVersion: task.version });
+    return moved;
   }
 
   private assignFrom(
@@ -246,31 +264,57 @@ export class TaskWrites {
   }
 
   /**
-   * Apply reports in order. Every task of the batch is locked first, in id order (two batches
-   * naming the same tasks cannot deadlock); several reports of one task see each other's
-   * effects, and each task is written once, at the end.
+   * Apply reports in order; several reports of one task see each other's effects, and each task
+   * is written once, at the end, guarded by the version it was decided from.
+   *
+   * When every task of the batch is in the cache (this writer placed or last wrote it), the
+   * reports are decided from there and the transaction is one message, with no read. That is
+   * kept only if every report is accepted and changes its task, so every decision is checked by
+   * the guarded write: if a row changed since (an operator acted, another replica wrote it), or a
+   * report would be refused or change nothing, the batch runs again the locking way: every task
+   * is read FOR UPDATE, in id order (two batches naming the same tasks cannot deadlock).
    */
-  report(reports: Report[], now: number, random: () => number): Promise<ReportResult[]> {
-    if (reports.length === 0) return Promise.resolve([]);
-    return this.ctx.write(async (tx) => {
-      const ids = [...new Set(reports.map((r) => r.taskId))];
-      lockFlowsOf(tx, ids);
-      const rows = await tx.rows<TaskRow>(SQL.tasksForUpdate, [ids]);
-      const seen = new Map<string, Loaded & { current: Task; dirty: boolean }>();
-      for (const row of rows) {
-        const loaded = load(row);
-        seen.set(row.id, { ...loaded, current: loaded.task, dirty: false });
+  async report(reports: Report[], now: number, random: () => number): Promise<ReportResult[]> {
+    if (reports.length === 0) return [];
+    const ids = [...new Set(reports.map((r) => r.taskId))];
+    const cached = ids.map((id) => this.cache.latest(id));
+    if (cached.every((c) => c !== undefined)) {
+      try {
+        return await this.reportFrom(reports, now, random, ids, () => cached, true);
+      } catch (err) {
+        if (!(err instanceof NotDecidedFromCache) && !changedConcurrently(err)) throw err;
+        for (const id of ids) this.cache.forget(id);
       }
+    }
+    return this.reportFrom(reports, now, random, ids, async (tx) => {
+      lockFlowsOf(tx, ids);
+      return (await tx.rows<TaskRow>(SQL.tasksForUpdate, [ids])).map(load);
+    });
+  }
+
+  private async reportFrom(
+    reports: Report[],
+    now: number,
+    random: () => number,
+    ids: string[],
+    read: (tx: WriteTx) => Loaded[] | Promise<Loaded[]>,
+    fromCache = false,
+  ): Promise<ReportResult[]> {
+    const { results, written } = await this.ctx.write(async (tx) => {
+      const loaded = await read(tx);
+      // Workflow and fan-out locks come first (see lockFlowsOf); a task outside both needs none.
+      if (fromCache && loaded.some((l) => l.task.workflowId !== null || l.task.parentId !== null)) {
+        lockFlowsOf(tx, ids);
+      }
+      const seen = new Map<string, Loaded & { current: Task; dirty: boolean }>();
+      for (const l of loaded) seen.set(l.task.id, { ...l, current: l.task, dirty: false });
       const tasks = new TaskTx(this.updates, now);
       const results: ReportResult[] = [];
       for (const r of reports) {
         const entry = seen.get(r.taskId);
-        if (!entry) {
-          results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
-          continue;
-        }
-        const decision = decideReport(entry.current, r, now, random());
-        if (!decision.ok) {
+        const decision = entry ? decideReport(entry.current, r, now, random()) : null;
+        if (!entry || !decision?.ok) {
+          if (fromCache) throw new NotDecidedFromCache();
           results.push({ taskId: r.taskId, attempt: r.attempt, accepted: false });
           continue;
         }
@@ -278,18 +322,23 @@ export class TaskWrites {
         if (next) {
           entry.current = next;
           entry.dirty = true;
-        }
+        } else if (fromCache) throw new NotDecidedFromCache();
         results.push({ taskId: r.taskId, attempt: r.attempt, accepted: true, task: entry.current });
       }
       // In the order the batch first named them, as the SQLite driver emits them.
+      const written: Loaded[] = [];
       for (const id of ids) {
         const entry = seen.get(id);
-        if (entry?.dirty) tasks.write(entry, entry.current);
+        if (!entry?.dirty) continue;
+        tasks.write(entry, entry.current);
+        written.push({ task: entry.current, assignedAt: entry.assignedAt, readVersion: 0 });
       }
       tasks.flush(tx);
       await this.flow.advance(tx, tasks.written, now);
-      return results;
+      return { results, written };
     });
+    for (const w of written) this.cache.put({ ...w, readVersion: w.task.version });
+    return results;
   }
 
   /** Leader: decide on each selected (and locked) task and write what changed. */
@@ -340,6 +389,9 @@ function keyOf(queue: string, key: string | null): string {
 function fromSnapshot(task: Task): Loaded {
   return { task, assignedAt: null, readVersion: task.version };
 }
+
+/** A report batch the cache cannot decide alone: it runs again from the locked rows. */
+class NotDecidedFromCache extends Error {}
 
 /** The guarded batch update found a row changed since it was read (see task-update.ts). */
 function changedConcurrently(err: unknown): boolean {

@@ -3,7 +3,8 @@ import { LeaseLostError, type ChangeEvent, type LeaderFence } from '../store.js'
 import type { ChangeFeed } from '../common/change-feed.js';
 import { TaskCountDeltas } from './count-deltas.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { TaskCache } from './task-cache.js';
+import { TaskCache } from '../common/task-cache.js';
+import type { Loaded } from './task-tx.js';
 
 /**
  * What the driver's parts share: the connection, its prepared statements, transactions and
@@ -14,7 +15,7 @@ export class SqliteContext {
   private statements: Statements | null = null;
   private closed = false;
   /** Decoded tasks, by id and version, served to the hot-path writes (see TaskCache). */
-  readonly tasks: TaskCache;
+  readonly tasks: TaskCache<Loaded>;
   /** The task count changes of the write under way, applied before it commits. */
   readonly counts: TaskCountDeltas;
   private readonly runTx: ((fn: () => unknown) => unknown) & {
@@ -27,7 +28,7 @@ export class SqliteContext {
     private readonly feed: ChangeFeed,
   ) {
     this.runTx = db.transaction((fn: () => unknown) => fn());
-    this.tasks = new TaskCache(() => db.inTransaction);
+    this.tasks = new TaskCache<Loaded>(() => db.inTransaction);
     this.counts = new TaskCountDeltas(db);
   }
 

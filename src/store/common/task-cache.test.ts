@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { buildTask } from '../common/task-build.js';
+import type { Task } from '../../domain/task.js';
+import { buildTask } from './task-build.js';
 import { newTask, T0 } from '../testing/fixtures.js';
 import { TaskCache } from './task-cache.js';
+
+interface Entry {
+  task: Task;
+  assignedAt: number | null;
+}
 
 const task = (id: string, version = 1) => ({ ...buildTask(newTask(), id, T0), version });
 
 describe('TaskCache', () => {
   it('serves a task only at the version it was kept at', () => {
-    const cache = new TaskCache(() => false);
+    const cache = new TaskCache<Entry>(() => false);
     cache.put({ task: task('a', 3), assignedAt: null });
     expect(cache.get('a', 3)?.task.version).toBe(3);
     expect(cache.get('a', 2)).toBeUndefined();
@@ -17,7 +23,7 @@ describe('TaskCache', () => {
 
   it('publishes what a transaction put only when it commits', () => {
     let inTx = true;
-    const cache = new TaskCache(() => inTx);
+    const cache = new TaskCache<Entry>(() => inTx);
     cache.put({ task: task('a'), assignedAt: null });
     expect(cache.get('a', 1)).toBeUndefined();
     inTx = false;
@@ -27,7 +33,7 @@ describe('TaskCache', () => {
 
   it('drops what a rolled-back transaction put, and keeps what it had', () => {
     let inTx = false;
-    const cache = new TaskCache(() => inTx);
+    const cache = new TaskCache<Entry>(() => inTx);
     cache.put({ task: task('a', 1), assignedAt: null });
     inTx = true;
     cache.put({ task: task('a', 2), assignedAt: null });
@@ -41,7 +47,7 @@ describe('TaskCache', () => {
   });
 
   it('forgets a task once it is finished or carries a result or an error', () => {
-    const cache = new TaskCache(() => false);
+    const cache = new TaskCache<Entry>(() => false);
     cache.put({ task: task('a', 1), assignedAt: null });
     cache.put({ task: { ...task('a', 2), state: 'succeeded' }, assignedAt: null });
     expect(cache.get('a', 1)).toBeUndefined();
@@ -52,7 +58,7 @@ describe('TaskCache', () => {
   });
 
   it('keeps at most its bound, dropping the oldest first', () => {
-    const cache = new TaskCache(() => false, 10);
+    const cache = new TaskCache<Entry>(() => false, 10);
     for (let i = 0; i < 10; i++) cache.put({ task: task(`t${i}`), assignedAt: null });
     cache.put({ task: task('t0', 2), assignedAt: null }); // refreshed: now the newest
     cache.put({ task: task('new'), assignedAt: null });

@@ -1,22 +1,22 @@
-import { TERMINAL_STATES } from '../../domain/task.js';
-import type { Loaded } from './task-tx.js';
+import { TERMINAL_STATES, type Task } from '../../domain/task.js';
 
 /** Most tasks kept; past it the oldest tenth goes. */
 const DEFAULT_MAX = 20_000;
 
 /**
- * The decoded tasks this connection last read or wrote, by id, each at the version it was read
- * or written at. A hot-path write reads only the `version` column of a task and, when it matches,
- * takes the task from here instead of reading and decoding the whole row. Every write of a task
- * row bumps its version (here and from any other connection), so an entry whose version still
- * matches the row is exactly what the row holds.
+ * The decoded tasks a driver last read or wrote, by id, each at the version it was read or
+ * written at. A hot-path write takes the task from here instead of reading and decoding the
+ * whole row: SQLite reads only the `version` column and uses the entry when it matches; Postgres
+ * decides from the entry and writes guarded by its version. Every write of a task row bumps its
+ * version (from any connection or replica), so an entry whose version still matches the row is
+ * exactly what the row holds.
  *
  * Entries put inside a transaction are staged and become visible only once the transaction
  * commits (`commit`); a rollback drops them (`discard`), so nothing uncommitted is ever served.
  * Only unfinished tasks without a result or error are kept: those are the ones the hot path reads
  * again, and their decoded form is exactly what a read of the row would build.
  */
-export class TaskCache {
+export class TaskCache<Loaded extends { task: Task }> {
   private readonly entries = new Map<string, Loaded>();
   private staged: Map<string, Loaded | null> | null = null;
 
@@ -29,6 +29,16 @@ export class TaskCache {
   get(id: string, version: number): Loaded | undefined {
     const entry = this.entries.get(id);
     return entry !== undefined && entry.task.version === version ? entry : undefined;
+  }
+
+  /** The task `id` at the version last kept, if kept. */
+  latest(id: string): Loaded | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Forget the task `id` (its row changed in a way this cache did not see). */
+  forget(id: string): void {
+    this.entries.delete(id);
   }
 
   /** Keep `loaded` (or forget its task when it is not worth keeping). */
