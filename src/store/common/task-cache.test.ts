@@ -68,4 +68,15 @@ describe('TaskCache', () => {
     expect(cache.get('t0', 2)).toBeDefined();
     expect(cache.get('new', 1)).toBeDefined();
   });
+
+  it('gives the latest entry whatever its version, until it is forgotten', () => {
+    const cache = new TaskCache<Entry>(() => false);
+    cache.put({ task: task('a', 3), assignedAt: 5 });
+    cache.put({ task: task('a', 4), assignedAt: 7 });
+    expect(cache.latest('a')).toMatchObject({ task: { version: 4 }, assignedAt: 7 });
+    expect(cache.latest('b')).toBeUndefined();
+    cache.forget('a');
+    expect(cache.latest('a')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
 });
