@@ -331,13 +331,14 @@ export class TaskWrites {
         const entry = seen.get(id);
         if (!entry?.dirty) continue;
         tasks.write(entry, entry.current);
-        written.push({ task: entry.current, assignedAt: entry.assignedAt, readVersion: 0 });
+        const { current: task, assignedAt } = entry;
+        written.push({ task, assignedAt, readVersion: task.version });
       }
       tasks.flush(tx);
       await this.flow.advance(tx, tasks.written, now);
       return { results, written };
     });
-    for (const w of written) this.cache.put({ ...w, readVersion: w.task.version });
+    for (const w of written) this.cache.put(w);
     return results;
   }
 
