@@ -67,7 +67,7 @@ export async function runEmbedded({
     profileDir,
   });
   const request = makeClient(server.base);
-  const system = chronoqSystem(request);
+  const system = chronoqSystem(server.base);
   const results = { mode: 'embedded-sqlite', node: process.version, tasks: TOTAL, prefetch };
   try {
     // only: process|latency|enqueue|schedule runs one part (for profiling).

@@ -18,7 +18,7 @@ export async function startChronoqEmbedded({ port, prefetch }) {
     extraArgs: [...HANDLERS, '--prefetch', String(prefetch)],
   });
   return {
-    system: chronoqSystem(makeClient(server.base)),
+    system: chronoqSystem(server.base),
     workerPids: [server.pid], // the embedded server is its own worker
     stop: () => server.stop(),
   };
@@ -53,10 +53,9 @@ export async function startChronoqCluster({ pgUrl, workers, prefetch }) {
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const request = makeClient(server.base);
-    await untilWorkersLive(request, workers);
+    await untilWorkersLive(makeClient(server.base), workers);
     return {
-      system: chronoqSystem(request),
+      system: chronoqSystem(server.base),
       workerPids: started.map((w) => w.pid),
       serverPid: server.pid,
       stop,

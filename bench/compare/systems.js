@@ -3,7 +3,8 @@
 import * as peers from '../peers/settings.js';
 import { startChronoqCluster, startChronoqEmbedded } from './chronoq.js';
 
-const HANDLERS = 'the `bench.stamp` handler loaded with `--handlers bench/chronoq-handlers.js`';
+const HANDLERS =
+  'the `bench.stamp` handler loaded with `--handlers bench/chronoq-handlers.js`; tasks submitted with the TypeScript SDK, `new ChronoqClient({ url, batchSubmits: true })`';
 
 export const SYSTEMS = [
   {

@@ -18,9 +18,11 @@ import type { ScheduleDetailView, ScheduleView } from '../protocol/schedule-view
 import { taskBatchSchema, taskSpecSchema, type TaskSpec } from '../protocol/task-spec.js';
 import type { LogLineView, QueueView, TaskPage, TaskView, WorkerView } from '../protocol/views.js';
 import { ChronoqTimeoutError, ChronoqValidationError } from './errors.js';
+import { fetchExchange, nodeExchange } from './exchange.js';
 import { followLogs } from './follow-logs.js';
 import { HttpTransport, toApiError, type FetchLike, type QueryValues } from './http.js';
 import { sleep } from './sleep.js';
+import { SubmitCoalescer } from './submit-coalescer.js';
 import type {
   ChronoqClientOptions,
   FollowLogsOptions,
@@ -55,6 +57,7 @@ export class ChronoqClient {
   /** Workflows: `run`, `get`, `list`, `cancel`, `wait`. */
   readonly workflows: WorkflowClient;
   private readonly http: HttpTransport;
+  private readonly coalescer: SubmitCoalescer | null;
 
   constructor(options: ChronoqClientOptions = {}) {
     const env = typeof process === 'undefined' ? {} : process.env;
@@ -63,33 +66,54 @@ export class ChronoqClient {
     if (!/^https?:\/\/[^/]/.test(url)) {
       throw new ChronoqValidationError(`url: "${url}" is not an http(s) URL`, 'url');
     }
+    const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
     this.http = new HttpTransport({
       baseUrl: url,
       token: token || undefined,
       actor: options.actor,
-      fetch: options.fetch ?? (((input, init) => fetch(input, init)) satisfies FetchLike),
+      fetch: fetchFn,
+      // A given fetch carries every request (tests record or stub it); else Node's own client.
+      exchange: (!options.fetch && nodeExchange()) || fetchExchange(fetchFn),
     });
     this.url = this.http.baseUrl;
     this.workflows = new WorkflowClient(this.http);
+    this.coalescer = options.batchSubmits
+      ? new SubmitCoalescer({
+          one: (spec) => this.sendSubmit(spec, {}),
+          many: (specs) => this.sendBatch(specs, {}),
+        })
+      : null;
   }
 
   // ── tasks ────────────────────────────────────────────────────────────────
 
   /**
    * Submit one task. With a known idempotency key the existing task comes back. `o.traceparent`
-   * (and `o.tracestate`) make the task's spans children of your trace.
+   * (and `o.tracestate`) make the task's spans children of your trace. With `batchSubmits`, a
+   * submit without trace options may travel in one batch with others made at the same moment.
    */
   async submit(spec: TaskSpec, o: SubmitOptions = {}): Promise<TaskView> {
     validate(taskSpecSchema, spec);
+    if (this.coalescer && o.traceparent === undefined && o.tracestate === undefined) {
+      return this.coalescer.submit(spec);
+    }
+    return this.sendSubmit(spec, o);
+  }
+
+  /** Submit several tasks, all or nothing. */
+  async submitBatch(specs: TaskSpec[], o: SubmitOptions = {}): Promise<TaskView[]> {
+    validate(taskBatchSchema, { tasks: specs });
+    return this.sendBatch(specs, o);
+  }
+
+  private sendSubmit(spec: TaskSpec, o: SubmitOptions): Promise<TaskView> {
     return this.http.json<TaskView>('POST', `${V1}/tasks`, {
       body: spec,
       headers: traceHeaders(o),
     });
   }
 
-  /** Submit several tasks, all or nothing. */
-  async submitBatch(specs: TaskSpec[], o: SubmitOptions = {}): Promise<TaskView[]> {
-    validate(taskBatchSchema, { tasks: specs });
+  private async sendBatch(specs: TaskSpec[], o: SubmitOptions): Promise<TaskView[]> {
     const r = await this.http.json<{ tasks: TaskView[] }>('POST', `${V1}/tasks/batch`, {
       body: { tasks: specs },
       headers: traceHeaders(o),

@@ -1,5 +1,6 @@
 import { isErrorBody } from '../protocol/errors.js';
 import { ChronoqApiError, ChronoqNetworkError } from './errors.js';
+import type { Exchange, ExchangeRequest } from './exchange.js';
 
 /** The `fetch` the client calls: the global one by default, a stub in tests. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -27,7 +28,10 @@ export interface HttpOptions {
   token?: string;
   /** Sent as `x-chronoq-actor`, recorded in task histories. */
   actor?: string;
+  /** Streams (server-sent events) go through it. */
   fetch: FetchLike;
+  /** Every other request goes through it. */
+  exchange: Exchange;
 }
 
 /**
@@ -50,28 +54,13 @@ export class HttpTransport {
   }
 
   /** Fetch `path`; resolves with the raw response of any status, rejects only on no answer. */
-  async fetch(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
-    const url = this.url(path, o.query);
-    const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
-    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
-    if (this.opts.actor) headers['x-chronoq-actor'] = this.opts.actor;
-    let body: string | undefined;
-    if (o.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(o.body);
-    }
-    try {
-      return await this.opts.fetch(url, { method, headers, body, signal: o.signal });
-    } catch (err) {
-      if (o.signal?.aborted) throw err;
-      throw new ChronoqNetworkError(url, err);
-    }
+  fetch(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
+    return this.call(path, method, o, (url, req) => this.opts.fetch(url, req));
   }
 
   /** Send and parse the JSON answer, whatever its status. */
   async send(method: string, path: string, o: RequestOptions = {}): Promise<RawAnswer> {
-    const res = await this.fetch(method, path, o);
-    const text = await res.text();
+    const { status, text } = await this.call(path, method, o, this.opts.exchange);
     let body: unknown = text;
     if (text !== '') {
       try {
@@ -82,7 +71,30 @@ export class HttpTransport {
     } else {
       body = null;
     }
-    return { status: res.status, body };
+    return { status, body };
+  }
+
+  private async call<T>(
+    path: string,
+    method: string,
+    o: RequestOptions,
+    send: (url: string, req: ExchangeRequest) => Promise<T>,
+  ): Promise<T> {
+    const url = this.url(path, o.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (this.opts.actor) headers['x-chronoq-actor'] = this.opts.actor;
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(o.body);
+    }
+    try {
+      return await send(url, { method, headers, body, signal: o.signal });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      throw new ChronoqNetworkError(url, err);
+    }
   }
 
   /** Send and return the JSON of a 2xx answer; throw `ChronoqApiError` for any other. */
