@@ -100,9 +100,16 @@ export interface Store {
   /**
    * leader: retention. Delete up to `limit` finished tasks (terminal, finished before `before`),
    * oldest first, with their attempts, history and logs. Workflow steps and fan-out tasks are
-   * kept (their workflow refers to them). Returns how many were deleted.
+   * left to `flowPrune` (their workflow or parent refers to them). Returns how many were deleted.
    */
   taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number>;
+  /**
+   * leader: delete up to `limit` finished workflows and up to `limit` finished fan-out parents
+   * outside workflows, whose `finishedAt` is before `before` and all of whose tasks are finished,
+   * oldest first: each whole, with its tasks (steps, compensations, fan-out children) and their
+   * attempts, history and logs.
+   */
+  flowPrune(fence: LeaderFence, before: number, limit: number): Promise<FlowPruneResult>;
   /** leader: the tasks held by these workers go back as failed (or unstarted) attempts. */
   taskRequeueFromWorkers(
     fence: LeaderFence,
@@ -242,6 +249,15 @@ export interface Store {
   auditAppend(entry: AuditEntry): Promise<void>;
   /** The audit log, newest first; `nextCursor` continues it. */
   auditList(opts: { limit: number; cursor?: number }): Promise<AuditPage>;
+}
+
+/** What a `flowPrune` deleted. */
+export interface FlowPruneResult {
+  workflows: number;
+  /** Fan-out parents outside workflows. */
+  fanOuts: number;
+  /** Tasks of both, children included. */
+  tasks: number;
 }
 
 export interface WorkflowFilter {

@@ -1,4 +1,4 @@
-import { FINISHED_INDEX_SQL } from '../common/retention.js';
+import { FINISHED_INDEX_SQL, WORKFLOWS_FINISHED_INDEX_SQL } from '../common/retention.js';
 import type { Pool } from 'pg';
 import { COUNTS_IN_JS_MIGRATION_SQL, TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
@@ -240,6 +240,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'task state changes counted by the driver, not by a trigger',
     sql: COUNTS_IN_JS_MIGRATION_SQL,
+  },
+  {
+    version: 13,
+    name: 'finished workflows by finish time, for retention',
+    sql: WORKFLOWS_FINISHED_INDEX_SQL,
   },
 ];
 

@@ -11,6 +11,7 @@ import type {
   ActiveTally,
   ActResult,
   ChangeEvent,
+  FlowPruneResult,
   InsertResult,
   LeaderFence,
   Lease,
@@ -40,7 +41,7 @@ import { migrate } from './migrations.js';
 import { decodePayload } from './notifications.js';
 import { checkSchemaName, clientConfig, openPool, type ConnectionOptions } from './pool.js';
 import { Queues } from './queues.js';
-import { pruneTasks } from './retention.js';
+import { pruneFlows, pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
 import { foldTaskCounts, readTaskCounts } from './task-counts.js';
 import { TaskReads } from './task-reads.js';
@@ -218,6 +219,9 @@ export class PostgresStore implements Store {
   }
   taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number> {
     return pruneTasks(this.ctx, fence, before, limit);
+  }
+  flowPrune(fence: LeaderFence, before: number, limit: number): Promise<FlowPruneResult> {
+    return pruneFlows(this.ctx, fence, before, limit);
   }
   taskNextDue(): Promise<number | null> {
     return this.reads.nextDue();

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { FINISHED_INDEX_SQL } from '../common/retention.js';
+import { FINISHED_INDEX_SQL, WORKFLOWS_FINISHED_INDEX_SQL } from '../common/retention.js';
 import { TASK_COUNTS_MIGRATION_SQL } from './task-counts.js';
 import { TOKENS_MIGRATION_SQL } from './tokens.js';
 import { WORKFLOWS_MIGRATION_SQL } from './workflows.js';
@@ -218,6 +218,11 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TRIGGER tasks_count_update;
       DROP INDEX tasks_state_id;
     `,
+  },
+  {
+    version: 13,
+    name: 'finished workflows by finish time, for retention',
+    sql: WORKFLOWS_FINISHED_INDEX_SQL,
   },
 ];
 

@@ -1,6 +1,13 @@
-import type { LeaderFence } from '../store.js';
-import { PRUNABLE_WHERE, TASK_CHILD_TABLES } from '../common/retention.js';
+import type { FlowPruneResult, LeaderFence } from '../store.js';
+import {
+  PRUNABLE_FAN_OUT_WHERE,
+  PRUNABLE_WHERE,
+  PRUNABLE_WORKFLOW_WHERE,
+  TASK_CHILD_TABLES,
+} from '../common/retention.js';
 import type { SqliteContext } from './context.js';
+
+const NAMED = (where: string) => where.replace(':before', '@before');
 
 /** leader: delete up to `limit` finished tasks older than `before`, with their history. */
 export function pruneTasks(
@@ -12,22 +19,78 @@ export function pruneTasks(
   if (limit <= 0) return 0;
   return ctx.write(() => {
     ctx.checkFence(fence);
-    const ids = (
-      ctx.db
-        .prepare(
-          `SELECT t.id FROM tasks t WHERE ${PRUNABLE_WHERE.replace(':before', '@before')}
-           ORDER BY t.finished_at LIMIT @limit`,
-        )
-        .all({ before, limit: Math.floor(limit) }) as { id: string }[]
-    ).map((r) => r.id);
-    if (ids.length === 0) return 0;
-    const list = JSON.stringify(ids);
-    for (const table of [...TASK_CHILD_TABLES, 'tasks'] as const) {
-      const column = table === 'tasks' ? 'id' : 'task_id';
-      ctx.db
-        .prepare(`DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`)
-        .run(list);
-    }
+    const ids = selectIds(
+      ctx,
+      `SELECT t.id FROM tasks t WHERE ${NAMED(PRUNABLE_WHERE)} ORDER BY t.finished_at LIMIT @limit`,
+      before,
+      limit,
+    );
+    deleteTasks(ctx, ids);
     return ids.length;
   });
+}
+
+/**
+ * leader: delete up to `limit` finished workflows and up to `limit` finished fan-out parents
+ * outside workflows older than `before`, each with all of its tasks and their history.
+ */
+export function pruneFlows(
+  ctx: SqliteContext,
+  fence: LeaderFence,
+  before: number,
+  limit: number,
+): FlowPruneResult {
+  if (limit <= 0) return { workflows: 0, fanOuts: 0, tasks: 0 };
+  return ctx.write(() => {
+    ctx.checkFence(fence);
+    const workflows = selectIds(
+      ctx,
+      `SELECT w.id FROM workflows w WHERE ${NAMED(PRUNABLE_WORKFLOW_WHERE)}
+       ORDER BY w.finished_at LIMIT @limit`,
+      before,
+      limit,
+    );
+    const parents = selectIds(
+      ctx,
+      `SELECT t.id FROM tasks t WHERE ${NAMED(PRUNABLE_FAN_OUT_WHERE)}
+       ORDER BY t.finished_at LIMIT @limit`,
+      before,
+      limit,
+    );
+    const steps = idsIn(ctx, 'SELECT id FROM tasks WHERE workflow_id IN', workflows);
+    const children = idsIn(ctx, 'SELECT id FROM tasks WHERE parent_id IN', [...steps, ...parents]);
+    const tasks = [...steps, ...parents, ...children];
+    deleteTasks(ctx, tasks);
+    if (workflows.length > 0) {
+      ctx.db
+        .prepare('DELETE FROM workflows WHERE id IN (SELECT value FROM json_each(?))')
+        .run(JSON.stringify(workflows));
+    }
+    return { workflows: workflows.length, fanOuts: parents.length, tasks: tasks.length };
+  });
+}
+
+function selectIds(ctx: SqliteContext, sql: string, before: number, limit: number): string[] {
+  const rows = ctx.db.prepare(sql).all({ before, limit: Math.floor(limit) }) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+/** The ids `select` (ending in `IN`) finds for `ids`. */
+function idsIn(ctx: SqliteContext, select: string, ids: string[]): string[] {
+  if (ids.length === 0) return [];
+  const rows = ctx.db
+    .prepare(`${select} (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify(ids)) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+function deleteTasks(ctx: SqliteContext, ids: string[]): void {
+  if (ids.length === 0) return;
+  const list = JSON.stringify(ids);
+  for (const table of [...TASK_CHILD_TABLES, 'tasks'] as const) {
+    const column = table === 'tasks' ? 'id' : 'task_id';
+    ctx.db
+      .prepare(`DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`)
+      .run(list);
+  }
 }

@@ -9,6 +9,7 @@ import type {
   ActiveTally,
   ActResult,
   ChangeEvent,
+  FlowPruneResult,
   InsertResult,
   LeaderFence,
   Lease,
@@ -35,7 +36,7 @@ import { openDatabase } from './database.js';
 import { Logs } from './logs.js';
 import { migrate } from './migrations.js';
 import { Queues } from './queues.js';
-import { pruneTasks } from './retention.js';
+import { pruneFlows, pruneTasks } from './retention.js';
 import { Schedules } from './schedules.js';
 import { TaskUpdates } from './task-update.js';
 import { TaskReads } from './task-reads.js';
@@ -137,6 +138,9 @@ export class SqliteStore implements Store {
   }
   async taskPrune(fence: LeaderFence, before: number, limit: number): Promise<number> {
     return pruneTasks(this.ctx, fence, before, limit);
+  }
+  async flowPrune(fence: LeaderFence, before: number, limit: number): Promise<FlowPruneResult> {
+    return pruneFlows(this.ctx, fence, before, limit);
   }
   async taskNextDue(): Promise<number | null> {
     return this.reads.nextDue();
