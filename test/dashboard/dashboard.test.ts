@@ -18,6 +18,14 @@ import { seed, type Seeded } from './seed.js';
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
  * server in this process. Every wait is on a selector or a state, never on the clock.
  */
+/**
+ * How long a wait for a selector or a state may take: generous, because this suite shares two
+ * cores with the rest of `npm test` and a browser; a broken page still fails, only later.
+ */
+const WAIT_MS = 45_000;
+/** Each test's deadline: several such waits. */
+const TEST_MS = 120_000;
+
 let server: RunningServer;
 let browser: Browser;
 let context: BrowserContext;
@@ -43,7 +51,7 @@ async function open(path: string, base = server.url): Promise<Page> {
     timezoneId: 'UTC',
   });
   page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(WAIT_MS);
   errors = collectErrors(page);
   await page.goto(base + path);
   await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
@@ -64,7 +72,7 @@ const submit = async (spec: unknown) => {
 const stateOf = (state: string) =>
   page.locator(`[data-testid="task-state"][data-state="${state}"]`);
 
-describe('the dashboard', () => {
+describe('the dashboard', { timeout: TEST_MS }, () => {
   it('shows a task submitted through the API live on the Tasks page, without a reload', async () => {
     await open('/tasks');
     await page.getByTestId('page-tasks').waitFor();
@@ -139,7 +147,7 @@ describe('the dashboard', () => {
     // The retried task runs again (and fails again: it is chronoq.fail) on a fresh attempt.
     await expect
       .poll(async () => (await call(server.url, 'GET', `/api/v1/tasks/${id}`)).body.attempt, {
-        timeout: 15_000,
+        timeout: WAIT_MS,
       })
       .toBeGreaterThanOrEqual(2);
     await page.locator(`tr[data-task-id="${id}"]`).waitFor();
@@ -213,7 +221,7 @@ describe('the dashboard', () => {
   });
 });
 
-describe('the dashboard: schedules', () => {
+describe('the dashboard: schedules', { timeout: TEST_MS }, () => {
   it("shows a schedule's next fire times, and 'trigger now' makes a run in its recent runs", async () => {
     const r = await call(server.url, 'POST', '/api/v1/schedules', {
       name: 'hourly-digest',
@@ -273,7 +281,7 @@ describe('the dashboard: schedules', () => {
   });
 });
 
-describe('the dashboard: workflows', () => {
+describe('the dashboard: workflows', { timeout: TEST_MS }, () => {
   it('draws a workflow as a graph of its steps, and follows their states live', async () => {
     const r = await call(server.url, 'POST', '/api/v1/workflows', {
       name: 'graph-demo',
@@ -318,7 +326,7 @@ describe('the dashboard: workflows', () => {
   });
 });
 
-describe('the dashboard with an admin token', () => {
+describe('the dashboard with an admin token', { timeout: TEST_MS }, () => {
   let locked: RunningServer;
   beforeAll(async () => {
     locked = await startServer({
@@ -334,7 +342,7 @@ describe('the dashboard with an admin token', () => {
   it('asks for the token, keeps it, and logs out', async () => {
     context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(WAIT_MS);
     const all = collectErrors(page);
     await page.goto(`${locked.url}/tasks`);
     await page.getByTestId('login').waitFor();
@@ -383,103 +391,112 @@ describe('the dashboard with an admin token', () => {
   });
 });
 
-describe('the dashboard: every page with realistic data, at laptop sizes', () => {
-  let busy: RunningServer;
-  let data: Seeded;
-  beforeAll(async () => {
-    busy = await startServer({
-      db: 'sqlite::memory:',
-      port: 0,
-      logLevel: 'silent',
-      concurrency: 8,
-      prefetch: 2,
+describe(
+  'the dashboard: every page with realistic data, at laptop sizes',
+  { timeout: TEST_MS },
+  () => {
+    let busy: RunningServer;
+    let data: Seeded;
+    beforeAll(async () => {
+      busy = await startServer({
+        db: 'sqlite::memory:',
+        port: 0,
+        logLevel: 'silent',
+        concurrency: 8,
+        prefetch: 2,
+      });
+      data = await seed(busy.url);
+    }, 60_000);
+    afterAll(async () => {
+      await data?.stop();
+      await busy?.shutdown({ graceMs: 0 });
     });
-    data = await seed(busy.url);
-  }, 60_000);
-  afterAll(async () => {
-    await data?.stop();
-    await busy?.shutdown({ graceMs: 0 });
-  });
 
-  it('loads every page with no console error and nothing wider than the window', async () => {
-    const { ids } = data;
-    // Each page, and what shows that its data is there.
-    const pages: [name: string, path: string, ready: string][] = [
-      ['overview', '/', '[data-testid="chart-depth"]'],
-      ['tasks', '/tasks', `tr[data-task-id="${ids.report}"]`],
-      ['tasks-filtered', '/tasks?state=running&queue=reports', `tr[data-task-id="${ids.report}"]`],
-      ['task-running', `/tasks/${ids.report}`, '[data-testid="logs"] .log'],
-      ['task-paused', `/tasks/${ids.paused}`, '[data-testid="task-state"][data-state="paused"]'],
-      ['task-failed', `/tasks/${ids.dead1}`, '[data-testid="task-error"]'],
-      ['dead-letters', '/dead-letters', `tr[data-task-id="${ids.dead0}"]`],
-      ['workers', '/workers', 'tr[data-worker-id="us-batch-1"] >> text=2 of 2 prefetched'],
-      ['queues', '/queues', 'tr[data-queue="billing"] [data-testid="queue-paused"]'],
-      ['workflows', '/workflows', `a[href="/workflows/${ids.wfSaga}"]`],
-      [
-        'workflow-running',
-        `/workflows/${ids.wfRunning}`,
-        '[data-step="transform"][data-state="running"]',
-      ],
-      [
-        'workflow-compensated',
-        `/workflows/${ids.wfSaga}`,
-        '[data-step="ship"][data-state="skipped"]',
-      ],
-      ['schedules', '/schedules', 'tr[data-schedule="cleanup"]'],
-      ['schedule', '/schedules/heartbeat', '[data-testid="recent-runs"] tr[data-task-id]'],
-      ['schedule-paused', '/schedules/cleanup', '[data-testid="next-fires-empty"]'],
-      ['not-found', '/no/such/page', 'text=Nothing here'],
-    ];
-    const found: string[] = [];
-    for (const [width, height] of [
-      [1366, 768],
-      [1440, 900],
-    ] as const) {
-      context = await browser.newContext({ viewport: { width, height }, timezoneId: 'UTC' });
-      page = await context.newPage();
-      page.setDefaultTimeout(15_000);
-      errors = collectErrors(page);
-      for (const [name, path, ready] of pages) {
-        await page.goto(busy.url + path);
-        await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
-        await page.locator(ready).first().waitFor();
-        for (const o of await overflowing(page)) found.push(`${name} at ${width}×${height}: ${o}`);
-        await page.screenshot({ path: `${ARTIFACTS}/pages/${name}-${width}x${height}.png` });
+    it('loads every page with no console error and nothing wider than the window', async () => {
+      const { ids } = data;
+      // Each page, and what shows that its data is there.
+      const pages: [name: string, path: string, ready: string][] = [
+        ['overview', '/', '[data-testid="chart-depth"]'],
+        ['tasks', '/tasks', `tr[data-task-id="${ids.report}"]`],
+        [
+          'tasks-filtered',
+          '/tasks?state=running&queue=reports',
+          `tr[data-task-id="${ids.report}"]`,
+        ],
+        ['task-running', `/tasks/${ids.report}`, '[data-testid="logs"] .log'],
+        ['task-paused', `/tasks/${ids.paused}`, '[data-testid="task-state"][data-state="paused"]'],
+        ['task-failed', `/tasks/${ids.dead1}`, '[data-testid="task-error"]'],
+        ['dead-letters', '/dead-letters', `tr[data-task-id="${ids.dead0}"]`],
+        ['workers', '/workers', 'tr[data-worker-id="us-batch-1"] >> text=2 of 2 prefetched'],
+        ['queues', '/queues', 'tr[data-queue="billing"] [data-testid="queue-paused"]'],
+        ['workflows', '/workflows', `a[href="/workflows/${ids.wfSaga}"]`],
+        [
+          'workflow-running',
+          `/workflows/${ids.wfRunning}`,
+          '[data-step="transform"][data-state="running"]',
+        ],
+        [
+          'workflow-compensated',
+          `/workflows/${ids.wfSaga}`,
+          '[data-step="ship"][data-state="skipped"]',
+        ],
+        ['schedules', '/schedules', 'tr[data-schedule="cleanup"]'],
+        ['schedule', '/schedules/heartbeat', '[data-testid="recent-runs"] tr[data-task-id]'],
+        ['schedule-paused', '/schedules/cleanup', '[data-testid="next-fires-empty"]'],
+        ['not-found', '/no/such/page', 'text=Nothing here'],
+      ];
+      const found: string[] = [];
+      for (const [width, height] of [
+        [1366, 768],
+        [1440, 900],
+      ] as const) {
+        context = await browser.newContext({ viewport: { width, height }, timezoneId: 'UTC' });
+        page = await context.newPage();
+        page.setDefaultTimeout(WAIT_MS);
+        errors = collectErrors(page);
+        for (const [name, path, ready] of pages) {
+          await page.goto(busy.url + path);
+          await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
+          await page.locator(ready).first().waitFor();
+          for (const o of await overflowing(page))
+            found.push(`${name} at ${width}×${height}: ${o}`);
+          await page.screenshot({ path: `${ARTIFACTS}/pages/${name}-${width}x${height}.png` });
+        }
+        await context.close();
+        expect(errors, `console errors at ${width}×${height}`).toEqual([]);
       }
+      expect(found).toEqual([]);
+    });
+
+    it('drains a worker, and retries every dead letter at once', async () => {
+      await open('/workers', busy.url);
+      const spare = page.locator('tr[data-worker-id="eu-spare-3"]');
+      await spare.getByTestId('drain').click();
+      await spare.getByTestId('worker-status').filter({ hasText: 'draining' }).waitFor();
+      expect(await spare.getByTestId('drain').isDisabled()).toBe(true);
+      const w = (await call(busy.url, 'GET', '/api/v1/workers')).body.workers.find(
+        (x: { id: string }) => x.id === 'eu-spare-3',
+      );
+      expect(w).toMatchObject({ draining: true, cordoned: true });
       await context.close();
-      expect(errors, `console errors at ${width}×${height}`).toEqual([]);
-    }
-    expect(found).toEqual([]);
-  });
 
-  it('drains a worker, and retries every dead letter at once', async () => {
-    await open('/workers', busy.url);
-    const spare = page.locator('tr[data-worker-id="eu-spare-3"]');
-    await spare.getByTestId('drain').click();
-    await spare.getByTestId('worker-status').filter({ hasText: 'draining' }).waitFor();
-    expect(await spare.getByTestId('drain').isDisabled()).toBe(true);
-    const w = (await call(busy.url, 'GET', '/api/v1/workers')).body.workers.find(
-      (x: { id: string }) => x.id === 'eu-spare-3',
-    );
-    expect(w).toMatchObject({ draining: true, cordoned: true });
-    await context.close();
-
-    const dead = (await call(busy.url, 'GET', '/api/v1/tasks?state=failed')).body.tasks as {
-      id: string;
-      attempt: number;
-    }[];
-    expect(dead.length).toBeGreaterThanOrEqual(4);
-    await open('/dead-letters', busy.url);
-    await page.locator(`tr[data-task-id="${data.ids.dead0}"]`).waitFor();
-    const watch = await watchChanges(busy.url);
-    page.once('dialog', (d) => void d.accept());
-    await page.getByTestId('retry-all').click();
-    await page
-      .getByTestId('retry-all-result')
-      .filter({ hasText: `Retried ${dead.length} of ${dead.length}.` })
-      .waitFor();
-    // Each runs again on a fresh attempt.
-    for (const t of dead) await watch.until((c) => c.id === t.id && c.attempt > t.attempt);
-    watch.close();
-  });
-});
+      const dead = (await call(busy.url, 'GET', '/api/v1/tasks?state=failed')).body.tasks as {
+        id: string;
+        attempt: number;
+      }[];
+      expect(dead.length).toBeGreaterThanOrEqual(4);
+      await open('/dead-letters', busy.url);
+      await page.locator(`tr[data-task-id="${data.ids.dead0}"]`).waitFor();
+      const watch = await watchChanges(busy.url);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByTestId('retry-all').click();
+      await page
+        .getByTestId('retry-all-result')
+        .filter({ hasText: `Retried ${dead.length} of ${dead.length}.` })
+        .waitFor();
+      // Each runs again on a fresh attempt.
+      for (const t of dead) await watch.until((c) => c.id === t.id && c.attempt > t.attempt);
+      watch.close();
+    });
+  },
+);

@@ -33,21 +33,30 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   }
 }
 
+/**
+ * A store in memory and a gateway that hears none of its change events (every notification
+ * lost), sweeping every 300 ms.
+ */
+async function deafGateway() {
+  const store = await openSqliteStore(':memory:');
+  await store.migrate();
+  cleanups.push(() => store.close());
+  const gateway = new WorkerGateway({
+    store: deaf(store),
+    clock: systemClock,
+    logger: silentLogger,
+    replicaId: 'r1',
+    heartbeatMs: 100,
+    leaseMs: 300,
+  });
+  gateway.start();
+  cleanups.push(() => gateway.stop());
+  return { store, gateway };
+}
+
 describe('WorkerGateway', () => {
   it('pushes an assignment whose change event never came, within a lease period', async () => {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
-    const gateway = new WorkerGateway({
-      store: deaf(store),
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 300,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
+    const { store, gateway } = await deafGateway();
     const worker = new WorkerRuntime({
       id: 'w1',
       name: 'w1',
@@ -70,19 +79,7 @@ describe('WorkerGateway', () => {
    * worker w1 whose `app.wait` handler runs until its signal aborts; `aborted` resolves then.
    */
   async function deafGatewayWithWorker() {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
-    const gateway = new WorkerGateway({
-      store: deaf(store),
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 300,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
+    const { store, gateway } = await deafGateway();
     let onAbort: () => void = () => {};
     const aborted = new Promise<void>((resolve) => (onAbort = resolve));
     const worker = new WorkerRuntime({
