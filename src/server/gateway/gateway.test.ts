@@ -3,7 +3,7 @@ import type { Report } from '../../domain/state-machine.js';
 import { systemClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { Store } from '../../store/store.js';
+import type { ChangeEvent, Store, TaskChange } from '../../store/store.js';
 import { lead, newTask } from '../../store/testing/fixtures.js';
 import type { WorkerToServer } from '../../protocol/worker-messages.js';
 import { MemoryTransport, WorkerRuntime } from '../../worker/index.js';
@@ -126,6 +126,54 @@ describe('WorkerGateway', () => {
     await aborted;
     // The worker's late report on attempt 1 is refused: the task stays where the leader put it.
     expect(await store.taskGet(id)).toMatchObject({ state: expired!.state, attempt: 1 });
+  });
+
+  it('ignores a late change of an earlier attempt: the attempt it holds runs on', async () => {
+    const store = await openSqliteStore(':memory:');
+    await store.migrate();
+    cleanups.push(() => store.close());
+    const listeners: ((e: ChangeEvent) => void)[] = [];
+    const tapped = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'subscribe')
+          return (listener: (e: ChangeEvent) => void) => {
+            listeners.push(listener);
+            return target.subscribe(listener);
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const gateway = new WorkerGateway({
+      store: tapped,
+      clock: systemClock,
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 100,
+      leaseMs: 10_000,
+    });
+    gateway.start();
+    cleanups.push(() => gateway.stop());
+    let finish: (v: string) => void = () => {};
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: { 'app.hold': () => new Promise<string>((resolve) => (finish = resolve)) },
+      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    const fence = await lead(store, Date.now());
+    const [inserted] = await store.taskInsert([newTask({ type: 'app.hold' })], Date.now());
+    const task = inserted!.task;
+    await store.taskAssign(fence, [{ taskId: task.id, workerId: 'w1' }], Date.now());
+    await until(async () => (await store.taskGet(task.id))?.state === 'running', 5000);
+    // The notification of the submit (attempt 0, ready) arrives after the push of attempt 1.
+    const stale: TaskChange = { ...task, state: 'ready', workerId: null, attempt: 0 };
+    for (const l of listeners) l({ kind: 'tasks', changes: [stale] });
+    finish('done');
+    await until(async () => (await store.taskGet(task.id))?.state === 'succeeded', 5000);
   });
 
   it('hands back, as never started, an attempt a re-registering worker does not hold', async () => {

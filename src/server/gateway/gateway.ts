@@ -443,7 +443,9 @@ export class WorkerGateway {
 
   private route(c: TaskChange): void {
     const s = this.holder.get(c.id);
-    if (s) {
+    // A change of an earlier attempt says nothing of the one held: the co-located leader's push
+    // can overtake the notification of a change committed before it.
+    if (s && c.attempt >= s.held.get(c.id)!.attempt) {
       const held = s.held.get(c.id)!;
       const stillThere =
         c.workerId === s.workerId && c.attempt === held.attempt && ON_WORKER_STATES.has(c.state);
