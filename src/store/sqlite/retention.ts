@@ -7,8 +7,6 @@ import {
 } from '../common/retention.js';
 import type { SqliteContext } from './context.js';
 
-const NAMED = (where: string) => where.replace(':before', '@before');
-
 /** leader: delete up to `limit` finished tasks older than `before`, with their history. */
 export function pruneTasks(
   ctx: SqliteContext,
@@ -19,12 +17,7 @@ export function pruneTasks(
   if (limit <= 0) return 0;
   return ctx.write(() => {
     ctx.checkFence(fence);
-    const ids = selectIds(
-      ctx,
-      `SELECT t.id FROM tasks t WHERE ${NAMED(PRUNABLE_WHERE)} ORDER BY t.finished_at LIMIT @limit`,
-      before,
-      limit,
-    );
+    const ids = oldest(ctx, 'tasks t', PRUNABLE_WHERE, before, limit);
     deleteTasks(ctx, ids);
     return ids.length;
   });
@@ -43,20 +36,8 @@ export function pruneFlows(
   if (limit <= 0) return { workflows: 0, fanOuts: 0, tasks: 0 };
   return ctx.write(() => {
     ctx.checkFence(fence);
-    const workflows = selectIds(
-      ctx,
-      `SELECT w.id FROM workflows w WHERE ${NAMED(PRUNABLE_WORKFLOW_WHERE)}
-       ORDER BY w.finished_at LIMIT @limit`,
-      before,
-      limit,
-    );
-    const parents = selectIds(
-      ctx,
-      `SELECT t.id FROM tasks t WHERE ${NAMED(PRUNABLE_FAN_OUT_WHERE)}
-       ORDER BY t.finished_at LIMIT @limit`,
-      before,
-      limit,
-    );
+    const workflows = oldest(ctx, 'workflows w', PRUNABLE_WORKFLOW_WHERE, before, limit);
+    const parents = oldest(ctx, 'tasks t', PRUNABLE_FAN_OUT_WHERE, before, limit);
     const steps = idsIn(ctx, 'SELECT id FROM tasks WHERE workflow_id IN', workflows);
     const children = idsIn(ctx, 'SELECT id FROM tasks WHERE parent_id IN', [...steps, ...parents]);
     const tasks = [...steps, ...parents, ...children];
@@ -70,7 +51,17 @@ export function pruneFlows(
   });
 }
 
-function selectIds(ctx: SqliteContext, sql: string, before: number, limit: number): string[] {
+/** The ids of the `limit` rows of `from` (`table alias`) matching `where`, oldest finished first. */
+function oldest(
+  ctx: SqliteContext,
+  from: 'tasks t' | 'workflows w',
+  where: string,
+  before: number,
+  limit: number,
+): string[] {
+  const alias = from.slice(-1);
+  const sql = `SELECT ${alias}.id FROM ${from} WHERE ${where.replace(':before', '@before')}
+    ORDER BY ${alias}.finished_at LIMIT @limit`;
   const rows = ctx.db.prepare(sql).all({ before, limit: Math.floor(limit) }) as { id: string }[];
   return rows.map((r) => r.id);
 }
