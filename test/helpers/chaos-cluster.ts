@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { call } from './http.js';
 import { spawnServer, spawnWorker, type ServerProcess } from './processes.js';
-import { writeRunLogHandlers } from './run-log.js';
+import { readRuns, writeRunLogHandlers } from './run-log.js';
 import { waitFor } from './wait.js';
 
 export interface ChaosClusterOptions {
@@ -73,7 +75,7 @@ export class ChaosCluster {
       String(port),
       '--no-worker',
       '--log-level',
-      'warn',
+      process.env.CHAOS_LOG_LEVEL ?? 'warn',
       '--lease',
       t.lease,
       '--lease-renew',
@@ -112,6 +114,8 @@ export class ChaosCluster {
         String(this.o.concurrency),
         '--handlers',
         this.handlers,
+        '--log-level',
+        process.env.CHAOS_LOG_LEVEL ?? 'warn',
       ],
       { WORKER_TAG: id, CHAOS_RUN_LOG: this.runLog },
     );
@@ -149,6 +153,21 @@ export class ChaosCluster {
       },
       { timeoutMs, everyMs: 100 },
     );
+  }
+
+  /** What the handlers and the processes said of some tasks, for the message of a failed wait. */
+  explain(taskIds: string[], tailChars = 4000): string {
+    const ids = new Set(taskIds);
+    const runs = readRuns(this.runLog).filter((r) => ids.has(r.t));
+    const outputs = [...this.replicas.map((p, i) => [`replica ${i}`, p] as const)]
+      .concat([...this.workers].map(([id, p]) => [`worker ${id}`, p] as const))
+      .map(([name, p]) => `--- ${name} (pid ${p.child.pid}):\n${p.output().slice(-tailChars)}`);
+    const keep = process.env.CHAOS_OUTPUT_DIR;
+    if (keep) {
+      this.replicas.forEach((p, i) => writeFileSync(join(keep, `replica-${i}.log`), p.output()));
+      for (const [id, p] of this.workers) writeFileSync(join(keep, `worker-${id}.log`), p.output());
+    }
+    return [`runs of these tasks: ${JSON.stringify(runs)}`, ...outputs].join('\n');
   }
 
   async kill(p: ServerProcess): Promise<void> {

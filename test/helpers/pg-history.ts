@@ -111,7 +111,11 @@ export async function presentIds(url: string, ids: string[]): Promise<Set<string
 }
 
 /** A few unfinished tasks with their history, for the message of a failed wait. */
-export async function describeUnfinished(url: string, limit = 3): Promise<string> {
+export async function describeUnfinished(
+  url: string,
+  limit = 3,
+  explain?: (taskIds: string[]) => string,
+): Promise<string> {
   return withClient(url, async (c) => {
     const counts = await c.query('SELECT state, count(*)::int AS n FROM tasks GROUP BY state');
     const open = await c.query(
@@ -129,12 +133,20 @@ export async function describeUnfinished(url: string, limit = 3): Promise<string
     }
     const workers = await c.query('SELECT id, status, replica_id, expires_at FROM workers');
     lines.push(`workers: ${JSON.stringify(workers.rows)}`);
+    if (explain) lines.push(explain(open.rows.map((t) => t.id as string)));
     return lines.join('\n');
   });
 }
 
-/** Wait until no task is unfinished; on timeout, fail with what is left and why. */
-export async function waitAllFinished(url: string, timeoutMs: number): Promise<void> {
+/**
+ * Wait until no task is unfinished; on timeout, fail with what is left and why (`explain` adds
+ * what the test knows of the tasks left, e.g. the cluster's run log and process output).
+ */
+export async function waitAllFinished(
+  url: string,
+  timeoutMs: number,
+  explain?: (taskIds: string[]) => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const counts = await stateCounts(url).catch(() => null);
@@ -144,7 +156,7 @@ export async function waitAllFinished(url: string, timeoutMs: number): Promise<v
     )
       return;
     if (Date.now() > deadline) {
-      throw new Error(`tasks left unfinished:\n${await describeUnfinished(url)}`);
+      throw new Error(`tasks left unfinished:\n${await describeUnfinished(url, 3, explain)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -90,3 +90,10 @@ export function sameAttemptReruns(runs: RunRecord[]): { t: string; a: number; n:
       return { t: t!, a: Number(a), n };
     });
 }
+
+/** How many executions the process `pid` has begun and not yet returned from. */
+export function runningIn(runs: RunRecord[], pid: number): number {
+  let n = 0;
+  for (const r of runs) if (r.pid === pid) n += r.k === 's' ? 1 : -1;
+  return n;
+}

@@ -158,6 +158,55 @@ describe('WorkerGateway', () => {
     ]);
     expect(ran).toBe(0);
   });
+
+  it('runs a task placed on a worker while it registers (the resync never drops it)', async () => {
+    const store = await openSqliteStore(':memory:');
+    await store.migrate();
+    cleanups.push(() => store.close());
+    const fence = await lead(store, Date.now());
+    const [inserted] = await store.taskInsert([newTask({ type: 'app.ok' })], Date.now());
+    const id = inserted!.task.id;
+    let gateway: WorkerGateway | null = null;
+    // The co-located leader places the task the moment the worker's record says it is live,
+    // and pushes it straight away, while the registration is still under way.
+    const placing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'workerUpsert')
+          return async (...args: Parameters<Store['workerUpsert']>) => {
+            await target.workerUpsert(...args);
+            const placed = await target.taskAssign(
+              fence,
+              [{ taskId: id, workerId: 'w1' }],
+              Date.now(),
+            );
+            gateway!.deliverAssigned(placed);
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    gateway = new WorkerGateway({
+      store: placing,
+      clock: systemClock,
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 100,
+      leaseMs: 10_000,
+    });
+    gateway.start();
+    cleanups.push(() => gateway.stop());
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: { 'app.ok': () => 'ok' },
+      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    await until(async () => (await store.taskGet(id))?.state === 'succeeded', 5000);
+    expect(await store.taskGet(id)).toMatchObject({ attempt: 1, result: 'ok' });
+  });
 });
 
 describe('WorkerGateway: held starts', () => {

@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import {
   PROTOCOL_VERSION,
   registerSchema,
+  type ServerToWorker,
   type WorkerToServer,
 } from '../../protocol/worker-messages.js';
 import type { ChangeEvent, ReportResult, Store, TaskChange } from '../../store/store.js';
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   /** Accepted and refused reports, after they are written (metrics). */
   onReports?: (reports: Report[], results: ReportResult[]) => void;
 }
+
+type AssignMessage = Extract<ServerToWorker, { type: 'assign' }>;
 
 const FINAL_REPORTS = new Set(['succeeded', 'failed', 'snoozed', 'cancelled']);
 const START_HOLD_MS = 20;
@@ -167,21 +170,26 @@ export class WorkerGateway {
       if (list) list.push(t);
       else byWorker.set(s, [t]);
     }
-    for (const [s, list] of byWorker) void this.sendAssign(s, list, false);
+    for (const [s, list] of byWorker) void this.sendAssign(s, list);
   }
 
-  /** Send tasks to a worker, with their workflow parents' results where they have some. */
-  private async sendAssign(s: WorkerSession, list: Task[], full: boolean): Promise<void> {
+  /** Send tasks to a worker. */
+  private async sendAssign(s: WorkerSession, list: Task[]): Promise<void> {
+    const message = await this.assignMessage(list, false);
+    s.send(message);
+  }
+
+  /** The assign message of tasks, with their workflow parents' results where they have some. */
+  private async assignMessage(list: Task[], full: boolean): Promise<AssignMessage> {
     if (!list.some(ParentResults.needed)) {
-      s.send({ type: 'assign', full, tasks: list.map((t) => toAssignment(t)) });
-      return;
+      return { type: 'assign', full, tasks: list.map((t) => toAssignment(t)) };
     }
     try {
       const parents = await Promise.all(list.map((t) => this.parents.of(t)));
-      s.send({ type: 'assign', full, tasks: list.map((t, i) => toAssignment(t, parents[i])) });
+      return { type: 'assign', full, tasks: list.map((t, i) => toAssignment(t, parents[i])) };
     } catch (err) {
       this.opts.logger.error({ err }, 'could not read the results of workflow parents');
-      s.send({ type: 'assign', full, tasks: list.map((t) => toAssignment(t)) });
+      return { type: 'assign', full, tasks: list.map((t) => toAssignment(t)) };
     }
   }
 
@@ -287,10 +295,15 @@ export class WorkerGateway {
     const gone = onWorker.filter((t) => running.get(t.id) !== t.attempt).map(handBack(id));
     if (gone.length > 0) await store.taskReport(gone, now, this.random);
     const keep = onWorker.filter((t) => running.get(t.id) === t.attempt);
+    await store.workerUpsert(record);
+    const resync = await this.assignMessage(keep, true);
+    if (s.closed) return;
+    // From here to the resync, nothing waits: a push made in between (the co-located leader
+    // places on this worker as soon as it is live) would reach the worker before the full set
+    // it holds, which drops every task not in it, unreported.
     s.workerId = id;
     this.sessions.set(id, s);
     for (const t of keep) this.hold(s, t);
-    await store.workerUpsert(record);
     s.send({
       type: 'welcome',
       workerId: id,
@@ -298,7 +311,7 @@ export class WorkerGateway {
       heartbeatMs: this.opts.heartbeatMs,
       leaseMs: this.opts.leaseMs,
     });
-    await this.sendAssign(s, keep, true);
+    s.send(resync);
     // Watch, then list again: an assignment made while this registration read the store found
     // no session to push to.
     const since = await store.taskListOnWorker(id);

@@ -105,7 +105,7 @@ export async function leaderFaults(
   const paused = await call(cluster.base(), 'POST', `/api/v1/schedules/${schedule.body.id}/pause`);
   expect(paused.status).toBe(200);
 
-  await waitAllFinished(o.db, o.timeoutMs);
+  await waitAllFinished(o.db, o.timeoutMs, (ids) => cluster.explain(ids));
   const counts = await stateCounts(o.db);
   expect(Object.keys(counts)).toEqual(['succeeded']);
   expect((await presentIds(o.db, acknowledged)).size).toBe(acknowledged.length);

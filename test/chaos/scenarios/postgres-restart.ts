@@ -72,7 +72,7 @@ export async function postgresRestart(
     acknowledged = await load.stop();
   }
 
-  await waitAllFinished(o.db.url, o.timeoutMs);
+  await waitAllFinished(o.db.url, o.timeoutMs, (ids) => cluster.explain(ids));
   const counts = await stateCounts(o.db.url);
   expect(Object.keys(counts)).toEqual(['succeeded']);
   expect((await presentIds(o.db.url, acknowledged)).size).toBe(acknowledged.length);
