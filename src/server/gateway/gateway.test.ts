@@ -74,6 +74,60 @@ describe('WorkerGateway', () => {
     expect(await store.taskGet(inserted!.task.id)).toMatchObject({ attempt: 1, result: 'ok' });
   });
 
+  /**
+   * A gateway that hears no change event (every notification lost) and sweeps every 300 ms, with
+   * worker w1 whose `app.wait` handler runs until its signal aborts; `aborted` resolves then.
+   */
+  async function deafGatewayWithWorker() {
+    const { store, gateway } = await deafGateway();
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: {
+        'app.wait': (ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              onAbort();
+              reject(ctx.signal.reason as Error);
+            }),
+          ),
+      },
+      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    const fence = await lead(store, Date.now(), 'leader-1', 60_000);
+    const [inserted] = await store.taskInsert(
+      [newTask({ type: 'app.wait', timeoutMs: 60_000 })],
+      Date.now(),
+    );
+    const id = inserted!.task.id;
+    await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], Date.now());
+    await until(async () => (await store.taskGet(id))?.state === 'running', 5000);
+    return { store, fence, id, aborted };
+  }
+
+  it('sends a cancel whose change event never came, within a lease period', async () => {
+    const { store, id, aborted } = await deafGatewayWithWorker();
+    const r = await store.taskAct(id, 'cancel', Date.now(), 'operator');
+    expect(r).toMatchObject({ ok: true, task: { state: 'running', want: 'cancel' } });
+    await aborted;
+    await until(async () => (await store.taskGet(id))?.state === 'cancelled', 5000);
+  });
+
+  it('revokes an attempt taken from the worker whose change event never came', async () => {
+    const { store, fence, id, aborted } = await deafGatewayWithWorker();
+    // Timed out by the leader: attempt 1 is over, the task waits for attempt 2.
+    const [expired] = await store.taskExpireDeadlines(fence, Date.now() + 120_000, () => 0.5);
+    expect(expired).toMatchObject({ id, workerId: null });
+    await aborted;
+    // The worker's late report on attempt 1 is refused: the task stays where the leader put it.
+    expect(await store.taskGet(id)).toMatchObject({ state: expired!.state, attempt: 1 });
+  });
+
   it('ignores a late change of an earlier attempt: the attempt it holds runs on', async () => {
     const store = await openSqliteStore(':memory:');
     await store.migrate();

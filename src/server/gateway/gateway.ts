@@ -85,6 +85,8 @@ export class WorkerGateway {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly random: () => number;
+  /** Counts the updates of held entries, so a sweep knows which it read the store after. */
+  private seq = 0;
 
   private readonly parents: ParentResults;
 
@@ -117,18 +119,23 @@ export class WorkerGateway {
   }
 
   /**
-   * The safety net of the change feed. An assignment whose change event never came (the LISTEN
-   * connection was down while Postgres restarted, or the change was too large to notify) would
-   * sit `assigned` on a live worker forever: every lease period, what the store says each
-   * connected worker should hold is read, and what it was never sent is pushed. Only pushes:
-   * a worker ignores an attempt it holds or has finished, and fencing refuses a stale one.
+   * The safety net of the change feed. A change event that never came (the LISTEN connection
+   * was down while Postgres restarted, or the change was too large to notify) would leave an
+   * assignment `assigned` on a live worker forever, a pause or cancel unheard, or a worker
+   * running an attempt that was taken from it: every lease period, what the store says each
+   * connected worker should hold is read, and set against what it was sent. An attempt it no
+   * longer has is revoked, a changed want is sent, an assignment it never got is pushed. A worker
+   * ignores an attempt it holds or has finished, and fencing refuses a stale one.
    */
   private async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = (async () => {
       for (const s of [...this.sessions.values()]) {
         if (s.closed || s.workerId === null) continue;
+        const readFrom = ++this.seq;
         const onWorker = await this.opts.store.taskListOnWorker(s.workerId);
+        if (s.closed) continue;
+        this.reconcile(s, onWorker, readFrom);
         const missed = onWorker.filter(
           (t) => t.state === 'assigned' && s.held.get(t.id)?.attempt !== t.attempt,
         );
@@ -143,6 +150,37 @@ export class WorkerGateway {
       .catch((err: unknown) => this.opts.logger.warn({ err }, 'assignment sweep failed'))
       .finally(() => (this.sweeping = null));
     await this.sweeping;
+  }
+
+  /**
+   * Bring what the session holds in line with `onWorker`, the store's tasks on its worker read
+   * after change number `readFrom`. An entry updated since then is newer than the read, and is
+   * left alone: its change was heard.
+   */
+  private reconcile(s: WorkerSession, onWorker: Task[], readFrom: number): void {
+    const byId = new Map(onWorker.map((t) => [t.id, t]));
+    let unheard = 0;
+    for (const [id, held] of [...s.held]) {
+      if (held.seq > readFrom) continue;
+      const t = byId.get(id);
+      if (t === undefined || t.attempt !== held.attempt) {
+        unheard++;
+        this.release(s, id);
+        const reason = t ? `task is on attempt ${t.attempt}` : 'task is no longer on this worker';
+        s.send({ type: 'revoke', taskId: id, attempt: held.attempt, reason });
+      } else if (t.want !== held.want) {
+        unheard++;
+        held.want = t.want;
+        held.seq = ++this.seq;
+        s.send({ type: 'want', taskId: id, attempt: held.attempt, want: t.want });
+      }
+    }
+    if (unheard > 0) {
+      this.opts.logger.warn(
+        { workerId: s.workerId, tasks: unheard },
+        'sending wants and revokes whose change was never heard',
+      );
+    }
   }
 
   /** Open a session for a worker; the transport passes the worker's handlers. */
@@ -198,7 +236,7 @@ export class WorkerGateway {
   }
 
   private hold(s: WorkerSession, t: Task): void {
-    s.held.set(t.id, { attempt: t.attempt, want: t.want });
+    s.held.set(t.id, { attempt: t.attempt, want: t.want, seq: ++this.seq });
     this.holder.set(t.id, s);
   }
 
@@ -434,6 +472,7 @@ export class WorkerGateway {
         });
       } else if (c.want !== held.want) {
         held.want = c.want;
+        held.seq = ++this.seq;
         s.send({ type: 'want', taskId: c.id, attempt: held.attempt, want: c.want });
       }
     }

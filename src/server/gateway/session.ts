@@ -7,6 +7,8 @@ import { HeldStarts } from './held-starts.js';
 export interface Held {
   attempt: number;
   want: Want;
+  /** The gateway's change number when this was last brought up to date (see `sweep`). */
+  seq: number;
 }
 
 /**
