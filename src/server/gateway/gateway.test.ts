@@ -5,6 +5,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { ChangeEvent, Store, TaskChange } from '../../store/store.js';
 import { lead, newTask } from '../../store/testing/fixtures.js';
+import { createWorkflow, stepsOf } from '../../store/testing/workflow-fixtures.js';
 import type { WorkerToServer } from '../../protocol/worker-messages.js';
 import { MemoryTransport, WorkerRuntime } from '../../worker/index.js';
 import { WorkerGateway } from './gateway.js';
@@ -260,6 +261,66 @@ describe('WorkerGateway', () => {
     cleanups.push(() => worker.stop({ graceMs: 0 }));
     await until(async () => (await store.taskGet(id))?.state === 'succeeded', 5000);
     expect(await store.taskGet(id)).toMatchObject({ attempt: 1, result: 'ok' });
+  });
+
+  it('assigns a workflow step with the want it has when its parents are read', async () => {
+    const store = await openSqliteStore(':memory:');
+    await store.migrate();
+    cleanups.push(() => store.close());
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Reading the step's parents takes until the test opens the gate.
+    const slow = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'workflowGet')
+          return async (id: string) => {
+            await gate;
+            return target.workflowGet(id);
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const gateway = new WorkerGateway({
+      store: slow,
+      clock: systemClock,
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 100,
+      leaseMs: 10_000,
+    });
+    gateway.start();
+    cleanups.push(() => gateway.stop());
+    let ran = 0;
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: {
+        'step.a': (ctx) => {
+          ran++;
+          return new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+          );
+        },
+      },
+      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    const fence = await lead(store, Date.now());
+    const wf = await createWorkflow(store, [{ id: 'a' }], 'fail-fast', Date.now());
+    const step = (await stepsOf(store, wf)).get('a')!;
+    const placed = await store.taskAssign(fence, [{ taskId: step.id, workerId: 'w1' }], Date.now());
+    gateway.deliverAssigned(placed);
+    // Cancelled while the assignment waits for the parents: the worker hears of the cancel
+    // before it knows the task.
+    expect(await store.taskAct(step.id, 'cancel', Date.now(), 'operator')).toMatchObject({
+      ok: true,
+    });
+    open();
+    await until(async () => (await store.taskGet(step.id))?.state === 'cancelled', 5000);
+    expect(ran).toBe(0);
   });
 });
 

@@ -41,6 +41,11 @@ const START_HOLD_MS = 20;
 /** How soon a push of assignments that could not be read is tried again. */
 const FETCH_RETRY_MS = 500;
 
+/** The assign message of tasks, without their workflow parents' results. */
+function plainAssign(list: Task[], full: boolean): AssignMessage {
+  return { type: 'assign', full, tasks: list.map((t) => toAssignment(t)) };
+}
+
 /**
  * The report that hands back an attempt a re-registering worker no longer holds: one that never
  * started costs nothing (snoozed); one that ran is a failed attempt, retried as usual.
@@ -211,23 +216,32 @@ export class WorkerGateway {
     for (const [s, list] of byWorker) void this.sendAssign(s, list);
   }
 
-  /** Send tasks to a worker. */
+  /**
+   * Send tasks to a worker. When their workflow parents' results must be read first, a task may
+   * be revoked or its want changed meanwhile (and that message sent ahead of this one, to a
+   * worker that did not know the task yet): each then goes out as the session holds it now, or
+   * not at all.
+   */
   private async sendAssign(s: WorkerSession, list: Task[]): Promise<void> {
+    if (!list.some(ParentResults.needed)) return s.send(plainAssign(list, false));
     const message = await this.assignMessage(list, false);
-    s.send(message);
+    const tasks = message.tasks.flatMap((a) => {
+      const held = s.held.get(a.id);
+      if (held?.attempt !== a.attempt) return [];
+      return held.want === a.want ? [a] : [{ ...a, want: held.want }];
+    });
+    if (tasks.length > 0) s.send({ ...message, tasks });
   }
 
   /** The assign message of tasks, with their workflow parents' results where they have some. */
   private async assignMessage(list: Task[], full: boolean): Promise<AssignMessage> {
-    if (!list.some(ParentResults.needed)) {
-      return { type: 'assign', full, tasks: list.map((t) => toAssignment(t)) };
-    }
+    if (!list.some(ParentResults.needed)) return plainAssign(list, full);
     try {
       const parents = await Promise.all(list.map((t) => this.parents.of(t)));
       return { type: 'assign', full, tasks: list.map((t, i) => toAssignment(t, parents[i])) };
     } catch (err) {
       this.opts.logger.error({ err }, 'could not read the results of workflow parents');
-      return { type: 'assign', full, tasks: list.map((t) => toAssignment(t)) };
+      return plainAssign(list, full);
     }
   }
 
