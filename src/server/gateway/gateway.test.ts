@@ -3,11 +3,12 @@ import type { Report } from '../../domain/state-machine.js';
 import { systemClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { ChangeEvent, Store, TaskChange } from '../../store/store.js';
+import type { NewTask } from '../../domain/task.js';
+import type { ChangeEvent, LeaderFence, Store, TaskChange } from '../../store/store.js';
 import { lead, newTask } from '../../store/testing/fixtures.js';
 import { createWorkflow, stepsOf } from '../../store/testing/workflow-fixtures.js';
 import type { WorkerToServer } from '../../protocol/worker-messages.js';
-import { MemoryTransport, WorkerRuntime } from '../../worker/index.js';
+import { MemoryTransport, WorkerRuntime, type WorkerRuntimeOptions } from '../../worker/index.js';
 import { WorkerGateway } from './gateway.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -15,11 +16,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A store whose change feed says nothing: as when every notification is lost. */
-function deaf(store: Store): Store {
+/** `store` with some of its methods replaced; the others are its own. */
+function overriding(store: Store, methods: Partial<Record<keyof Store, unknown>>): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'subscribe') return () => () => {};
+      if (Object.hasOwn(methods, prop)) return methods[prop as keyof Store];
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -34,45 +35,75 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   }
 }
 
+/** A SQLite store in memory, closed after the test. */
+async function memoryStore() {
+  const store = await openSqliteStore(':memory:');
+  await store.migrate();
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** A started gateway on `store` (sweeping every `leaseMs`), stopped after the test. */
+function startGateway(store: Store, leaseMs = 10_000): WorkerGateway {
+  const gateway = new WorkerGateway({
+    store,
+    clock: systemClock,
+    logger: silentLogger,
+    replicaId: 'r1',
+    heartbeatMs: 100,
+    leaseMs,
+  });
+  gateway.start();
+  cleanups.push(() => gateway.stop());
+  return gateway;
+}
+
+/** Worker w1 (capacity 1) connected to `gateway`, stopped after the test. */
+async function startWorker(
+  gateway: WorkerGateway,
+  handlers: WorkerRuntimeOptions['handlers'],
+): Promise<WorkerRuntime> {
+  const worker = new WorkerRuntime({
+    id: 'w1',
+    name: 'w1',
+    capacity: 1,
+    handlers,
+    transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+  });
+  await worker.start();
+  cleanups.push(() => worker.stop({ graceMs: 0 }));
+  return worker;
+}
+
+/** A task (`task` over the fixture defaults) inserted, and assigned to w1 as attempt 1. */
+async function assignedToW1(store: Store, fence: LeaderFence, task: Partial<NewTask>) {
+  const [inserted] = await store.taskInsert([newTask(task)], Date.now());
+  const [placed] = await store.taskAssign(
+    fence,
+    [{ taskId: inserted!.task.id, workerId: 'w1' }],
+    Date.now(),
+  );
+  return placed!;
+}
+
 /**
  * A store in memory and a gateway that hears none of its change events (every notification
  * lost), sweeping every 300 ms.
  */
 async function deafGateway() {
-  const store = await openSqliteStore(':memory:');
-  await store.migrate();
-  cleanups.push(() => store.close());
-  const gateway = new WorkerGateway({
-    store: deaf(store),
-    clock: systemClock,
-    logger: silentLogger,
-    replicaId: 'r1',
-    heartbeatMs: 100,
-    leaseMs: 300,
-  });
-  gateway.start();
-  cleanups.push(() => gateway.stop());
+  const store = await memoryStore();
+  const gateway = startGateway(overriding(store, { subscribe: () => () => {} }), 300);
   return { store, gateway };
 }
 
 describe('WorkerGateway', () => {
   it('pushes an assignment whose change event never came, within a lease period', async () => {
     const { store, gateway } = await deafGateway();
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: { 'app.ok': () => 'ok' },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
-    });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
-
+    await startWorker(gateway, { 'app.ok': () => 'ok' });
     const fence = await lead(store, Date.now());
-    const [inserted] = await store.taskInsert([newTask({ type: 'app.ok' })], Date.now());
-    await store.taskAssign(fence, [{ taskId: inserted!.task.id, workerId: 'w1' }], Date.now());
-    await until(async () => (await store.taskGet(inserted!.task.id))?.state === 'succeeded', 5000);
-    expect(await store.taskGet(inserted!.task.id)).toMatchObject({ attempt: 1, result: 'ok' });
+    const { id } = await assignedToW1(store, fence, { type: 'app.ok' });
+    await until(async () => (await store.taskGet(id))?.state === 'succeeded', 5000);
+    expect(await store.taskGet(id)).toMatchObject({ attempt: 1, result: 'ok' });
   });
 
   /**
@@ -83,30 +114,17 @@ describe('WorkerGateway', () => {
     const { store, gateway } = await deafGateway();
     let onAbort: () => void = () => {};
     const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: {
-        'app.wait': (ctx) =>
-          new Promise((_, reject) =>
-            ctx.signal.addEventListener('abort', () => {
-              onAbort();
-              reject(ctx.signal.reason as Error);
-            }),
-          ),
-      },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    await startWorker(gateway, {
+      'app.wait': (ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            onAbort();
+            reject(ctx.signal.reason as Error);
+          }),
+        ),
     });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
     const fence = await lead(store, Date.now(), 'leader-1', 60_000);
-    const [inserted] = await store.taskInsert(
-      [newTask({ type: 'app.wait', timeoutMs: 60_000 })],
-      Date.now(),
-    );
-    const id = inserted!.task.id;
-    await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], Date.now());
+    const { id } = await assignedToW1(store, fence, { type: 'app.wait', timeoutMs: 60_000 });
     await until(async () => (await store.taskGet(id))?.state === 'running', 5000);
     return { store, fence, id, aborted };
   }
@@ -130,45 +148,20 @@ describe('WorkerGateway', () => {
   });
 
   it('ignores a late change of an earlier attempt: the attempt it holds runs on', async () => {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
+    const store = await memoryStore();
     const listeners: ((e: ChangeEvent) => void)[] = [];
-    const tapped = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'subscribe')
-          return (listener: (e: ChangeEvent) => void) => {
-            listeners.push(listener);
-            return target.subscribe(listener);
-          };
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
+    const tapped = overriding(store, {
+      subscribe: (listener: (e: ChangeEvent) => void) => {
+        listeners.push(listener);
+        return store.subscribe(listener);
       },
     });
-    const gateway = new WorkerGateway({
-      store: tapped,
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 10_000,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
     let finish: (v: string) => void = () => {};
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: { 'app.hold': () => new Promise<string>((resolve) => (finish = resolve)) },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
+    await startWorker(startGateway(tapped), {
+      'app.hold': () => new Promise<string>((resolve) => (finish = resolve)),
     });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
     const fence = await lead(store, Date.now());
-    const [inserted] = await store.taskInsert([newTask({ type: 'app.hold' })], Date.now());
-    const task = inserted!.task;
-    await store.taskAssign(fence, [{ taskId: task.id, workerId: 'w1' }], Date.now());
+    const task = await assignedToW1(store, fence, { type: 'app.hold' });
     await until(async () => (await store.taskGet(task.id))?.state === 'running', 5000);
     // The notification of the submit (attempt 0, ready) arrives after the push of attempt 1.
     const stale: TaskChange = { ...task, state: 'ready', workerId: null, attempt: 0 };
@@ -178,34 +171,13 @@ describe('WorkerGateway', () => {
   });
 
   it('hands back, as never started, an attempt a re-registering worker does not hold', async () => {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
-    const gateway = new WorkerGateway({
-      store,
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 10_000,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
+    const store = await memoryStore();
+    const gateway = startGateway(store);
     // Assigned to w1 by an earlier process of it, which may or may not have begun it.
     const fence = await lead(store, Date.now());
-    const [inserted] = await store.taskInsert([newTask({ type: 'app.ok' })], Date.now());
-    const id = inserted!.task.id;
-    await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], Date.now());
+    const { id } = await assignedToW1(store, fence, { type: 'app.ok' });
     let ran = 0;
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: { 'app.ok': () => ++ran },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
-    });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    await startWorker(gateway, { 'app.ok': () => ++ran });
     // It is not run again as attempt 1: it goes back to the queue, for a new attempt.
     expect(await store.taskGet(id)).toMatchObject({ state: 'ready', attempt: 1, workerId: null });
     expect((await store.taskAttempts(id)).map((a) => [a.attempt, a.outcome])).toEqual([
@@ -215,99 +187,52 @@ describe('WorkerGateway', () => {
   });
 
   it('runs a task placed on a worker while it registers (the resync never drops it)', async () => {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
+    const store = await memoryStore();
     const fence = await lead(store, Date.now());
     const [inserted] = await store.taskInsert([newTask({ type: 'app.ok' })], Date.now());
     const id = inserted!.task.id;
-    let gateway: WorkerGateway | null = null;
     // The co-located leader places the task the moment the worker's record says it is live,
     // and pushes it straight away, while the registration is still under way.
-    const placing = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'workerUpsert')
-          return async (...args: Parameters<Store['workerUpsert']>) => {
-            await target.workerUpsert(...args);
-            const placed = await target.taskAssign(
-              fence,
-              [{ taskId: id, workerId: 'w1' }],
-              Date.now(),
-            );
-            gateway!.deliverAssigned(placed);
-          };
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    gateway = new WorkerGateway({
-      store: placing,
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 10_000,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: { 'app.ok': () => 'ok' },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
-    });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    const gateway = startGateway(
+      overriding(store, {
+        workerUpsert: async (...args: Parameters<Store['workerUpsert']>) => {
+          await store.workerUpsert(...args);
+          const placed = await store.taskAssign(
+            fence,
+            [{ taskId: id, workerId: 'w1' }],
+            Date.now(),
+          );
+          gateway.deliverAssigned(placed);
+        },
+      }),
+    );
+    await startWorker(gateway, { 'app.ok': () => 'ok' });
     await until(async () => (await store.taskGet(id))?.state === 'succeeded', 5000);
     expect(await store.taskGet(id)).toMatchObject({ attempt: 1, result: 'ok' });
   });
 
   it('assigns a workflow step with the want it has when its parents are read', async () => {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
+    const store = await memoryStore();
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => (open = resolve));
     // Reading the step's parents takes until the test opens the gate.
-    const slow = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'workflowGet')
-          return async (id: string) => {
-            await gate;
-            return target.workflowGet(id);
-          };
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const gateway = new WorkerGateway({
-      store: slow,
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 10_000,
-    });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
-    let ran = 0;
-    const worker = new WorkerRuntime({
-      id: 'w1',
-      name: 'w1',
-      capacity: 1,
-      handlers: {
-        'step.a': (ctx) => {
-          ran++;
-          return new Promise((_, reject) =>
-            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
-          );
+    const gateway = startGateway(
+      overriding(store, {
+        workflowGet: async (id: string) => {
+          await gate;
+          return store.workflowGet(id);
         },
+      }),
+    );
+    let ran = 0;
+    await startWorker(gateway, {
+      'step.a': (ctx) => {
+        ran++;
+        return new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+        );
       },
-      transport: new MemoryTransport((toWorker) => gateway.accept(toWorker)),
     });
-    await worker.start();
-    cleanups.push(() => worker.stop({ graceMs: 0 }));
     const fence = await lead(store, Date.now());
     const wf = await createWorkflow(store, [{ id: 'a' }], 'fail-fast', Date.now());
     const step = (await stepsOf(store, wf)).get('a')!;
@@ -330,19 +255,12 @@ describe('WorkerGateway: held starts', () => {
    * worker (w1) whose `app.wait` handler runs until the test releases it.
    */
   async function setup(startHoldMs: number) {
-    const store = await openSqliteStore(':memory:');
-    await store.migrate();
-    cleanups.push(() => store.close());
+    const store = await memoryStore();
     const writes: Report[][] = [];
-    const recorded = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'taskReport')
-          return (reports: Report[], now: number, random: () => number) => {
-            writes.push(reports.map((r) => ({ ...r })));
-            return target.taskReport(reports, now, random);
-          };
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
+    const recorded = overriding(store, {
+      taskReport: (reports: Report[], now: number, random: () => number) => {
+        writes.push(reports.map((r) => ({ ...r })));
+        return store.taskReport(reports, now, random);
       },
     });
     let now = 1_000;
