@@ -39,7 +39,9 @@ const alive = (p: ServerProcess) => p.child.exitCode === null && p.child.signalC
 
 /**
  * Real `chronoq server` and `chronoq worker` processes on one store, with the run-log handlers
- * (`work`, `block`), to be killed, frozen and restarted by fault tests.
+ * (`work`, `block`), to be killed, frozen and restarted by fault tests. `CHAOS_LOG_LEVEL` sets
+ * the processes' log level (default warn); `CHAOS_OUTPUT_DIR` names a directory where `explain`
+ * writes every process's whole output.
  */
 export class ChaosCluster {
   readonly replicas: ServerProcess[] = [];
