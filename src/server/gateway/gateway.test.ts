@@ -249,6 +249,68 @@ describe('WorkerGateway', () => {
   });
 });
 
+describe('WorkerGateway: stale reports', () => {
+  it('keeps steering the attempt a worker holds after a late report of an earlier one', async () => {
+    const store = await memoryStore();
+    let staleHeard: () => void = () => {};
+    const stale = new Promise<void>((resolve) => (staleHeard = resolve));
+    const gateway = new WorkerGateway({
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 100,
+      leaseMs: 10_000,
+      onReports: (reports) => {
+        if (reports.some((r) => r.attempt === 1)) setImmediate(staleHeard);
+      },
+    });
+    gateway.start();
+    cleanups.push(() => gateway.stop());
+    let inject: (m: WorkerToServer) => void = () => {};
+    let aborted = false;
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      handlers: {
+        'app.wait': (ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(ctx.signal.reason as Error);
+            }),
+          ),
+      },
+      transport: new MemoryTransport((toWorker) => {
+        const end = gateway.accept(toWorker);
+        inject = (m) => end.receive(m);
+        return end;
+      }),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    // Attempt 1 went to a worker that was lost before it began; attempt 2 runs on w1.
+    const fence = await lead(store, Date.now());
+    const [inserted] = await store.taskInsert([newTask({ type: 'app.wait' })], Date.now());
+    const id = inserted!.task.id;
+    await store.taskAssign(fence, [{ taskId: id, workerId: 'w0' }], Date.now());
+    await store.taskRequeueFromWorkers(fence, ['w0'], Date.now(), () => 0.5);
+    await store.taskAssign(fence, [{ taskId: id, workerId: 'w1' }], Date.now());
+    await until(async () => (await store.taskGet(id))?.state === 'running', 5000);
+    expect(await store.taskGet(id)).toMatchObject({ attempt: 2 });
+    // A final report of attempt 1 arrives late (refused: stale), then the task is cancelled.
+    inject({
+      type: 'reports',
+      reports: [{ kind: 'succeeded', taskId: id, attempt: 1, result: null }],
+    });
+    await stale;
+    expect(await store.taskAct(id, 'cancel', Date.now(), 'operator')).toMatchObject({ ok: true });
+    await until(async () => (await store.taskGet(id))?.state === 'cancelled', 5000);
+    expect(aborted).toBe(true);
+  });
+});
+
 describe('WorkerGateway: held starts', () => {
   /**
    * A gateway with a clock the test sets, a store whose report writes are recorded, and one

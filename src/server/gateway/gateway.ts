@@ -433,7 +433,9 @@ export class WorkerGateway {
     for (const r of results) {
       if (r.accepted || revoked.has(`${r.taskId}:${r.attempt}`)) continue;
       revoked.add(`${r.taskId}:${r.attempt}`);
-      this.release(s, r.taskId);
+      // A late report of an earlier attempt (sent again after a reconnect) leaves the attempt
+      // held now alone.
+      if (s.held.get(r.taskId)?.attempt === r.attempt) this.release(s, r.taskId);
       s.send({ type: 'revoke', taskId: r.taskId, attempt: r.attempt, reason: 'stale attempt' });
     }
   }
