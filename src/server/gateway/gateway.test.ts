@@ -9,7 +9,7 @@ import { lead, newTask } from '../../store/testing/fixtures.js';
 import { createWorkflow, stepsOf } from '../../store/testing/workflow-fixtures.js';
 import type { WorkerToServer } from '../../protocol/worker-messages.js';
 import { MemoryTransport, WorkerRuntime, type WorkerRuntimeOptions } from '../../worker/index.js';
-import { WorkerGateway } from './gateway.js';
+import { WorkerGateway, type GatewayOptions } from './gateway.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -44,7 +44,11 @@ async function memoryStore() {
 }
 
 /** A started gateway on `store` (sweeping every `leaseMs`), stopped after the test. */
-function startGateway(store: Store, leaseMs = 10_000): WorkerGateway {
+function startGateway(
+  store: Store,
+  leaseMs = 10_000,
+  more: Pick<GatewayOptions, 'onReports'> = {},
+): WorkerGateway {
   const gateway = new WorkerGateway({
     store,
     clock: systemClock,
@@ -52,6 +56,7 @@ function startGateway(store: Store, leaseMs = 10_000): WorkerGateway {
     replicaId: 'r1',
     heartbeatMs: 100,
     leaseMs,
+    ...more,
   });
   gateway.start();
   cleanups.push(() => gateway.stop());
@@ -254,19 +259,11 @@ describe('WorkerGateway: stale reports', () => {
     const store = await memoryStore();
     let staleHeard: () => void = () => {};
     const stale = new Promise<void>((resolve) => (staleHeard = resolve));
-    const gateway = new WorkerGateway({
-      store,
-      clock: systemClock,
-      logger: silentLogger,
-      replicaId: 'r1',
-      heartbeatMs: 100,
-      leaseMs: 10_000,
+    const gateway = startGateway(store, 10_000, {
       onReports: (reports) => {
         if (reports.some((r) => r.attempt === 1)) setImmediate(staleHeard);
       },
     });
-    gateway.start();
-    cleanups.push(() => gateway.stop());
     let inject: (m: WorkerToServer) => void = () => {};
     let aborted = false;
     const worker = new WorkerRuntime({
