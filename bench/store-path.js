@@ -41,30 +41,6 @@ async function freshStore({ checkpoints = true } = {}) {
   if (!checkpoints) store.ctx.db.pragma('wal_autocheckpoint = 0');
   const lease = await store.leaseAcquire('leader', 'bench', 3_600_000, Date.now());
   const fence = { name: lease.name, holder: lease.holder, token: lease.token };
-  const t = Date.now();
-  // One live worker with room for every task: the placement itself is not what is measured.
-  await store.workerUpsert({
-    id: 'w1',
-    name: 'bench',
-    replicaId: 'r1',
-    status: 'live',
-    labels: {},
-    taints: [],
-    capacity: TASKS,
-    prefetch: 0,
-    resources: {},
-    types: null,
-    executors: ['function'],
-    queues: null,
-    weight: 1,
-    cordoned: false,
-    draining: false,
-    load: 0,
-    version: '0',
-    startedAt: t,
-    heartbeatAt: t,
-    expiresAt: t + 3_600_000,
-  });
   const queue = await store.queueGet('bench');
   const newTask = () => compileSpec({ type: 'chronoq.noop', queue: 'bench' }, queue, Date.now());
   return {
