@@ -108,7 +108,20 @@ export type RegisterMessage = z.input<typeof registerSchema>;
 
 export const workerToServerSchema = z.discriminatedUnion('type', [
   registerSchema,
-  z.strictObject({ type: z.literal('heartbeat'), load: z.int().min(0) }),
+  z.strictObject({
+    type: z.literal('heartbeat'),
+    load: z.int().min(0),
+    /**
+     * How many server messages of this connection the worker had handled when it sent this, and
+     * every attempt it holds then (as `running` in `register`). With both, the server hands back
+     * an attempt it sent in an earlier message that the worker does not hold: it was lost.
+     */
+    received: z.int().min(0).optional(),
+    holding: z
+      .array(z.strictObject({ taskId: id, attempt }))
+      .max(100_000)
+      .optional(),
+  }),
   /** The worker is shutting down: place nothing more on it. */
   z.strictObject({ type: z.literal('drain') }),
   z.strictObject({

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, SnoozeError, snooze } from '../executors/errors.js';
 import type { Handler } from '../executors/function/handler.js';
-import { PROTOCOL_VERSION } from '../protocol/worker-messages.js';
+import { PROTOCOL_VERSION, type WorkerToServer } from '../protocol/worker-messages.js';
+
+type HeartbeatSent = Extract<WorkerToServer, { type: 'heartbeat' }>;
 import { WorkerRuntime } from './runtime.js';
 import type { WorkerRuntimeOptions } from './options.js';
 import { assignment, FakeServer, type FakeServerOptions } from './testing/fake-server.js';
@@ -76,11 +78,34 @@ describe('WorkerRuntime: session', () => {
     expect(worker.workerId).toBe('w-1');
   });
 
+  it('names in its heartbeat an attempt it finished until the final report is acknowledged', async () => {
+    const { server } = await setup({}, { heartbeatMs: 10 });
+    server.assign([assignment({ id: 'a', type: 'chronoq.noop' })]);
+    await server.waitForReport('a', 'succeeded');
+    const sent = server.messages.findIndex(
+      (m) => m.type === 'reports' && m.reports.some((r) => r.kind === 'succeeded'),
+    );
+    const isBeat = (m: WorkerToServer) => m.type === 'heartbeat';
+    const unacked = await server.waitFor<HeartbeatSent>(isBeat, sent + 1);
+    expect(unacked.holding).toEqual([{ taskId: 'a', attempt: 1 }]);
+    const { seq } = server.messages[sent] as Extract<WorkerToServer, { type: 'reports' }>;
+    server.send({ type: 'ack', seq: seq! });
+    const after = server.messages.length;
+    const acked = await server.waitFor<HeartbeatSent>(isBeat, after);
+    expect(acked.holding).toEqual([]);
+  });
+
   it('heartbeats with its load once welcomed', async () => {
     const { server } = await setup({}, { heartbeatMs: 10 });
     server.assign([assignment({ id: 'a', ...LONG })]);
     const beat = await server.waitFor((m) => m.type === 'heartbeat' && m.load === 1);
-    expect(beat).toEqual({ type: 'heartbeat', load: 1 });
+    // It had handled two messages (the welcome and the assignment) and holds attempt 1 of `a`.
+    expect(beat).toEqual({
+      type: 'heartbeat',
+      load: 1,
+      received: 2,
+      holding: [{ taskId: 'a', attempt: 1 }],
+    });
   });
 
   it('reconnects after a drop and registers again with what it runs, which keeps running', async () => {

@@ -90,6 +90,7 @@ export class WorkerRuntime implements AsyncDisposable {
       reconnect: options.reconnect,
       register: () => this.registerMessage(),
       load: () => this.syncer.load,
+      holding: () => this.holding(),
       onWelcome: (welcome) => {
         this._workerId = welcome.workerId;
         if (this._state !== 'stopping') this._state = 'connected';
@@ -240,11 +241,19 @@ export class WorkerRuntime implements AsyncDisposable {
     void this.stop({ graceMs: 0 });
   }
 
-  private registerMessage(): RegisterMessage {
-    const o = this.options;
+  /**
+   * Every attempt this worker holds: told of and not yet reported final, started or not, and
+   * those whose final report the server has not acknowledged.
+   */
+  private holding(): { taskId: string; attempt: number }[] {
     const held = new Map<string, number>();
     for (const r of this.reporter.unsent()) held.set(r.taskId, r.attempt);
     for (const r of this.watcher.list()) held.set(r.taskId, r.attempt);
+    return [...held].map(([taskId, attempt]) => ({ taskId, attempt }));
+  }
+
+  private registerMessage(): RegisterMessage {
+    const o = this.options;
     const message: RegisterMessage = {
       type: 'register',
       protocolVersion: PROTOCOL_VERSION,
@@ -258,7 +267,7 @@ export class WorkerRuntime implements AsyncDisposable {
       executors: [...this.executors.keys()],
       queues: o.queues ?? null,
       weight: o.weight ?? 1,
-      running: [...held].map(([taskId, attempt]) => ({ taskId, attempt })),
+      running: this.holding(),
       version: o.version ?? '',
     };
     const id = o.id ?? this._workerId ?? undefined;

@@ -51,6 +51,8 @@ export interface SessionOptions {
   onFatal(error: WorkerProtocolError): void;
   /** The heartbeat's `load`. */
   load(): number;
+  /** The heartbeat's `holding`: every attempt the worker holds now (as `register` names them). */
+  holding(): { taskId: string; attempt: number }[];
 }
 
 /**
@@ -64,6 +66,8 @@ export class Session {
   private generation = 0;
   private welcomed = false;
   private closed = false;
+  /** Server messages of the current connection handled so far (the heartbeat's `received`). */
+  private received = 0;
   private failures = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -117,9 +121,12 @@ export class Session {
 
   private async connect(): Promise<void> {
     const generation = ++this.generation;
+    this.received = 0;
     const handlers: ConnectionHandlers = {
       onMessage: (message) => {
-        if (generation === this.generation) this.dispatch(message);
+        if (generation !== this.generation) return;
+        this.received++;
+        this.dispatch(message);
       },
       onClose: (reason) => {
         if (generation === this.generation) this.lost(reason);
@@ -173,12 +180,22 @@ export class Session {
     this.failures = 0;
     this.stopTimers();
     const every = Math.max(10, message.heartbeatMs);
-    this.heartbeat = setInterval(
-      () => this.send({ type: 'heartbeat', load: this.o.load() }),
-      every,
-    );
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), every);
     this.heartbeat.unref();
     this.o.onWelcome(message);
+  }
+
+  /**
+   * What the worker holds, as of the server messages handled so far: every message is handled
+   * (its wishes taken into the watcher) the moment it arrives, so the two agree.
+   */
+  private sendHeartbeat(): void {
+    this.send({
+      type: 'heartbeat',
+      load: this.o.load(),
+      received: this.received,
+      holding: this.o.holding(),
+    });
   }
 
   private fatal(error: WorkerProtocolError): void {

@@ -7,8 +7,13 @@ import type { NewTask } from '../../domain/task.js';
 import type { ChangeEvent, LeaderFence, Store, TaskChange } from '../../store/store.js';
 import { lead, newTask } from '../../store/testing/fixtures.js';
 import { createWorkflow, stepsOf } from '../../store/testing/workflow-fixtures.js';
-import type { WorkerToServer } from '../../protocol/worker-messages.js';
+import {
+  PROTOCOL_VERSION,
+  type ServerToWorker,
+  type WorkerToServer,
+} from '../../protocol/worker-messages.js';
 import { MemoryTransport, WorkerRuntime, type WorkerRuntimeOptions } from '../../worker/index.js';
+import type { ConnectionHandlers } from '../../worker/transport.js';
 import { WorkerGateway, type GatewayOptions } from './gateway.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -47,7 +52,7 @@ async function memoryStore() {
 function startGateway(
   store: Store,
   leaseMs = 10_000,
-  more: Pick<GatewayOptions, 'onReports'> = {},
+  more: Pick<GatewayOptions, 'onReports' | 'startHoldMs'> = {},
 ): WorkerGateway {
   const gateway = new WorkerGateway({
     store,
@@ -428,5 +433,157 @@ describe('WorkerGateway: held starts', () => {
     g.dropConnection();
     await until(async () => (await g.store.taskGet(g.id))?.state === 'running', 5000);
     expect(await g.store.taskGet(g.id)).toMatchObject({ startedAt: 1_000 });
+  });
+});
+
+/** `handlers` reached a millisecond late, each call in order. */
+function delayed(handlers: ConnectionHandlers): ConnectionHandlers {
+  let line = Promise.resolve();
+  const later = (deliver: () => void) => {
+    line = line.then(() => new Promise((r) => setTimeout(r, 1))).then(deliver);
+  };
+  return {
+    onMessage: (m) => later(() => handlers.onMessage(m)),
+    onClose: (reason) => later(() => handlers.onClose(reason)),
+  };
+}
+
+describe('WorkerGateway: attempts a worker lost', () => {
+  /**
+   * Worker w1 speaking the protocol by hand (so the test decides what it says it holds), welcomed
+   * by a gateway on a store in memory, and task `id` assigned to it as attempt 1 and pushed.
+   */
+  async function handDrivenWorker(more: Pick<GatewayOptions, 'startHoldMs'> = {}) {
+    const store = await memoryStore();
+    const gateway = startGateway(store, 10_000, more);
+    const inbox: ServerToWorker[] = [];
+    const end = gateway.accept({ onMessage: (m) => inbox.push(m), onClose: () => {} });
+    cleanups.push(async () => end.close('test over'));
+    end.receive({
+      type: 'register',
+      protocolVersion: PROTOCOL_VERSION,
+      id: 'w1',
+      name: 'w1',
+      capacity: 1,
+      types: null,
+      executors: ['function'],
+    });
+    await until(async () => inbox.some((m) => m.type === 'welcome'), 5000);
+    const fence = await lead(store, Date.now());
+    const { id } = await assignedToW1(store, fence, { type: 'app.ok' });
+    const pushed = () => inbox.findIndex((m) => m.type === 'assign' && m.tasks[0]?.id === id);
+    await until(async () => pushed() >= 0, 5000);
+    const heartbeat = (m: Omit<Extract<WorkerToServer, { type: 'heartbeat' }>, 'type'>) =>
+      end.receive({ type: 'heartbeat', ...m });
+    /** The messages the worker has handled, up to and including the push of `id`. */
+    const throughPush = pushed() + 1;
+    return {
+      store,
+      id,
+      inbox,
+      heartbeat,
+      throughPush,
+      send: (m: WorkerToServer) => end.receive(m),
+    };
+  }
+
+  /** Let the gateway handle what it was sent, and any write that follows. */
+  const settle = async (store: Store, id: string) => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    return store.taskGet(id);
+  };
+
+  it('hands back an attempt the worker handled the push of and does not hold', async () => {
+    const w = await handDrivenWorker();
+    w.heartbeat({ load: 0, received: w.throughPush, holding: [] });
+    await until(async () => (await w.store.taskGet(w.id))?.state === 'ready', 5000);
+    // Never started: handed back without spending the attempt, as a re-registration does.
+    expect(await w.store.taskGet(w.id)).toMatchObject({ attempt: 1, workerId: null });
+    expect((await w.store.taskAttempts(w.id)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'snoozed'],
+    ]);
+    expect(w.inbox).toContainEqual(expect.objectContaining({ type: 'revoke', taskId: w.id }));
+  });
+
+  it('hands back an attempt whose start it heard (not yet written) as a failed one', async () => {
+    const w = await handDrivenWorker({ startHoldMs: 60_000 });
+    w.send({ type: 'reports', reports: [{ kind: 'started', taskId: w.id, attempt: 1 }] });
+    w.heartbeat({ load: 0, received: w.throughPush, holding: [] });
+    const outcomes = async () => (await w.store.taskAttempts(w.id)).map((a) => a.outcome);
+    await until(async () => !(await outcomes()).includes('running'), 5000);
+    expect((await w.store.taskAttempts(w.id)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'failed'],
+    ]);
+    expect(await w.store.taskGet(w.id)).toMatchObject({
+      workerId: null,
+      error: { code: 'WORKER_LOST' },
+    });
+  });
+
+  it('leaves an attempt pushed after the messages the worker had handled', async () => {
+    const w = await handDrivenWorker();
+    w.heartbeat({ load: 0, received: w.throughPush - 1, holding: [] });
+    expect(await settle(w.store, w.id)).toMatchObject({ state: 'assigned', workerId: 'w1' });
+  });
+
+  it('leaves an attempt the worker names, and says nothing to a worker that names none', async () => {
+    const w = await handDrivenWorker();
+    w.heartbeat({ load: 0, received: w.throughPush, holding: [{ taskId: w.id, attempt: 1 }] });
+    // An older worker: no count and no list, so nothing to compare.
+    w.heartbeat({ load: 0 });
+    expect(await settle(w.store, w.id)).toMatchObject({ state: 'assigned', workerId: 'w1' });
+    expect(w.inbox.some((m) => m.type === 'revoke')).toBe(false);
+  });
+
+  it('never hands back what a real worker holds, however often it beats', async () => {
+    const store = await memoryStore();
+    const gateway = new WorkerGateway({
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      replicaId: 'r1',
+      heartbeatMs: 1,
+      leaseMs: 10_000,
+    });
+    gateway.start();
+    cleanups.push(() => gateway.stop());
+    const worker = new WorkerRuntime({
+      id: 'w1',
+      name: 'w1',
+      capacity: 4,
+      prefetch: 4,
+      handlers: { 'app.tick': () => new Promise((r) => setTimeout(() => r('ok'), 2)) },
+      // The server's messages take a while to arrive, as over a network: heartbeats cross them.
+      transport: new MemoryTransport((toWorker) => gateway.accept(delayed(toWorker))),
+    });
+    await worker.start();
+    cleanups.push(() => worker.stop({ graceMs: 0 }));
+    const fence = await lead(store, Date.now());
+    const inserted = await store.taskInsert(
+      Array.from({ length: 200 }, () => newTask({ type: 'app.tick' })),
+      Date.now(),
+    );
+    const ids = inserted.map((r) => r.task.id);
+    // Placed eight at a time as slots free, the way the leader does, while heartbeats fly.
+    await until(async () => {
+      const running = (await store.taskListOnWorker('w1')).length;
+      const ready = (await store.taskReadyBatch(8 - running)).map((t) => t.id);
+      if (ready.length > 0) {
+        const placed = await store.taskAssign(
+          fence,
+          ready.map((taskId) => ({ taskId, workerId: 'w1' })),
+          Date.now(),
+        );
+        gateway.deliverAssigned(placed);
+      }
+      const done = await Promise.all(ids.map((id) => store.taskGet(id)));
+      const again = done.find((t) => t!.attempt > 1);
+      if (again) throw new Error(`task ${again.id} was handed back: ${again.attempt} attempts`);
+      return done.every((t) => t?.state === 'succeeded');
+    }, 60_000);
+    const attempts = await Promise.all(ids.map((id) => store.taskAttempts(id)));
+    expect(attempts.flat().map((a) => `${a.attempt}:${a.outcome}`)).toEqual(
+      ids.map(() => '1:succeeded'),
+    );
   });
 });

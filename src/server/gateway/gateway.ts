@@ -14,6 +14,7 @@ import {
 import type { ChangeEvent, ReportResult, Store, TaskChange } from '../../store/store.js';
 import type { ConnectionHandlers } from '../../worker/transport.js';
 import { toAssignment } from './assignment.js';
+import { lostAttempts, type HeldAttempt } from './lost-attempts.js';
 import { ParentResults } from './parent-results.js';
 import { WorkerSession } from './session.js';
 
@@ -223,14 +224,23 @@ export class WorkerGateway {
    * not at all.
    */
   private async sendAssign(s: WorkerSession, list: Task[]): Promise<void> {
-    if (!list.some(ParentResults.needed)) return s.send(plainAssign(list, false));
+    if (!list.some(ParentResults.needed)) return this.sendHeld(s, plainAssign(list, false));
     const message = await this.assignMessage(list, false);
     const tasks = message.tasks.flatMap((a) => {
       const held = s.held.get(a.id);
       if (held?.attempt !== a.attempt) return [];
       return held.want === a.want ? [a] : [{ ...a, want: held.want }];
     });
-    if (tasks.length > 0) s.send({ ...message, tasks });
+    if (tasks.length > 0) this.sendHeld(s, { ...message, tasks });
+  }
+
+  /** Send an assign message, and note in each attempt it carries which message told of it. */
+  private sendHeld(s: WorkerSession, message: AssignMessage): void {
+    s.send(message);
+    for (const a of message.tasks) {
+      const held = s.held.get(a.id);
+      if (held?.attempt === a.attempt) held.sentAt = s.sent;
+    }
   }
 
   /** The assign message of tasks, with their workflow parents' results where they have some. */
@@ -268,7 +278,11 @@ export class WorkerGateway {
       }
       switch (m.type) {
         case 'heartbeat':
-          return await this.heartbeat(s, m.load);
+          await this.heartbeat(s, m.load);
+          if (m.received !== undefined && m.holding !== undefined) {
+            await this.handBackLost(s, m.received, m.holding);
+          }
+          return;
         case 'reports':
           await this.reports(s, m.reports as Report[], m.logs ?? []);
           if (m.seq !== undefined) s.send({ type: 'ack', seq: m.seq });
@@ -363,7 +377,7 @@ export class WorkerGateway {
       heartbeatMs: this.opts.heartbeatMs,
       leaseMs: this.opts.leaseMs,
     });
-    s.send(resync);
+    this.sendHeld(s, resync);
     // Watch, then list again: an assignment made while this registration read the store found
     // no session to push to.
     const since = await store.taskListOnWorker(id);
@@ -390,6 +404,42 @@ export class WorkerGateway {
       });
       s.end('worker lease lost');
     }
+  }
+
+  /**
+   * The safety net behind every push: an attempt this session holds for its worker, sent in a
+   * message the worker has handled (`received`), that the worker does not name in `holding`, was
+   * lost on the worker's side (nothing else would ever notice: the store and this gateway both
+   * say it is there). It is handed back as a re-registration hands back what a worker no longer
+   * holds, and runs again as a new attempt.
+   */
+  private async handBackLost(
+    s: WorkerSession,
+    received: number,
+    holding: readonly HeldAttempt[],
+  ): Promise<void> {
+    const lost = lostAttempts(s.held, received, holding);
+    if (lost.length === 0 || s.closed) return;
+    const attempts = new Map(lost.map((id) => [id, s.held.get(id)!.attempt]));
+    const onWorker = await this.opts.store.taskListOnWorker(s.workerId!);
+    const gone = onWorker.filter(
+      (t) => attempts.get(t.id) === t.attempt && s.held.get(t.id)?.attempt === t.attempt,
+    );
+    if (gone.length === 0) return;
+    this.opts.logger.warn(
+      { workerId: s.workerId, tasks: gone.map((t) => t.id) },
+      'handing back attempts the worker was sent and no longer holds',
+    );
+    const reports: Report[] = [];
+    for (const t of gone) {
+      this.release(s, t.id);
+      // Should the worker still run it somewhere, that run stops: it is no longer this attempt's.
+      s.send({ type: 'revoke', taskId: t.id, attempt: t.attempt, reason: 'lost by the worker' });
+      // A start heard but not yet written makes it an attempt that ran.
+      const started = s.starts.holds(t.id, t.attempt);
+      reports.push(handBack(s.workerId!)(started ? { ...t, state: 'running' } : t));
+    }
+    await this.write(s, s.starts.take(reports, this.opts.clock.now()));
   }
 
   private async reports(

@@ -63,6 +63,11 @@ export class HeldStarts {
     return out;
   }
 
+  /** Whether the start of this attempt is held (heard, not yet written). */
+  holds(taskId: string, attempt: number): boolean {
+    return this.held.get(taskId)?.attempt === attempt;
+  }
+
   get size(): number {
     return this.held.size;
   }

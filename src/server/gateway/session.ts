@@ -9,6 +9,11 @@ export interface Held {
   want: Want;
   /** The gateway's change number when this was last brought up to date (see `sweep`). */
   seq: number;
+  /**
+   * The number (`sent`) of the message that told the worker of this attempt; unset until it is
+   * sent. A worker that has handled that many messages and does not hold it has lost it.
+   */
+  sentAt?: number;
 }
 
 /**
@@ -20,6 +25,8 @@ export class WorkerSession {
   draining = false;
   closed = false;
   readonly held = new Map<string, Held>();
+  /** Messages sent to the worker on this session (the worker counts those it handled). */
+  sent = 0;
   /** Its `started` reports not yet written. */
   readonly starts: HeldStarts;
   private inbox: Promise<void> = Promise.resolve();
@@ -36,6 +43,7 @@ export class WorkerSession {
 
   send(message: ServerToWorker): void {
     if (this.closed) return;
+    this.sent++;
     this.toWorker.onMessage(message);
   }
 
