@@ -77,6 +77,10 @@ export const logLineSchema = z.strictObject({
 });
 export type LogLineMessage = z.infer<typeof logLineSchema>;
 
+/** An attempt a worker holds: in `register` (`running`) and in each heartbeat (`holding`). */
+export const heldAttemptSchema = z.strictObject({ taskId: id, attempt });
+export type HeldAttempt = z.infer<typeof heldAttemptSchema>;
+
 export const registerSchema = z.strictObject({
   type: z.literal('register'),
   protocolVersion: z.int(),
@@ -101,7 +105,7 @@ export const registerSchema = z.strictObject({
   queues: z.array(z.string()).nullable().default(null),
   weight: z.number().min(0).default(1),
   /** What it holds now: the list half of list-then-watch on reconnect. */
-  running: z.array(z.strictObject({ taskId: id, attempt })).default([]),
+  running: z.array(heldAttemptSchema).default([]),
   version: z.string().default(''),
 });
 export type RegisterMessage = z.input<typeof registerSchema>;
@@ -117,10 +121,7 @@ export const workerToServerSchema = z.discriminatedUnion('type', [
      * an attempt it sent in an earlier message that the worker does not hold: it was lost.
      */
     received: z.int().min(0).optional(),
-    holding: z
-      .array(z.strictObject({ taskId: id, attempt }))
-      .max(100_000)
-      .optional(),
+    holding: z.array(heldAttemptSchema).max(100_000).optional(),
   }),
   /** The worker is shutting down: place nothing more on it. */
   z.strictObject({ type: z.literal('drain') }),

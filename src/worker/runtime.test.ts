@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, SnoozeError, snooze } from '../executors/errors.js';
 import type { Handler } from '../executors/function/handler.js';
 import { PROTOCOL_VERSION, type WorkerToServer } from '../protocol/worker-messages.js';
-
-type HeartbeatSent = Extract<WorkerToServer, { type: 'heartbeat' }>;
 import { WorkerRuntime } from './runtime.js';
 import type { WorkerRuntimeOptions } from './options.js';
 import { assignment, FakeServer, type FakeServerOptions } from './testing/fake-server.js';
 import { nextEvent } from './testing/next-event.js';
+
+type HeartbeatSent = Extract<WorkerToServer, { type: 'heartbeat' }>;
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;

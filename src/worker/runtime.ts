@@ -1,7 +1,11 @@
 import type { ExecutorKind } from '../domain/task.js';
 import type { Executor } from '../executors/executor.js';
 import { FunctionExecutor } from '../executors/function/index.js';
-import { PROTOCOL_VERSION, type RegisterMessage } from '../protocol/worker-messages.js';
+import {
+  PROTOCOL_VERSION,
+  type HeldAttempt,
+  type RegisterMessage,
+} from '../protocol/worker-messages.js';
 import { TypedEmitter, type WorkerEvents } from './events.js';
 import { silentWorkerLogger, type WorkerLogger } from './logger.js';
 import {
@@ -245,7 +249,7 @@ export class WorkerRuntime implements AsyncDisposable {
    * Every attempt this worker holds: told of and not yet reported final, started or not, and
    * those whose final report the server has not acknowledged.
    */
-  private holding(): { taskId: string; attempt: number }[] {
+  private holding(): HeldAttempt[] {
     const held = new Map<string, number>();
     for (const r of this.reporter.unsent()) held.set(r.taskId, r.attempt);
     for (const r of this.watcher.list()) held.set(r.taskId, r.attempt);

@@ -1,5 +1,6 @@
 import {
   PROTOCOL_VERSION,
+  type HeldAttempt,
   type RegisterMessage,
   type ServerToWorker,
   type WorkerToServer,
@@ -52,7 +53,7 @@ export interface SessionOptions {
   /** The heartbeat's `load`. */
   load(): number;
   /** The heartbeat's `holding`: every attempt the worker holds now (as `register` names them). */
-  holding(): { taskId: string; attempt: number }[];
+  holding(): HeldAttempt[];
 }
 
 /**

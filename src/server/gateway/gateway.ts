@@ -8,13 +8,14 @@ import type { Logger } from '../../lib/logger.js';
 import {
   PROTOCOL_VERSION,
   registerSchema,
+  type HeldAttempt,
   type ServerToWorker,
   type WorkerToServer,
 } from '../../protocol/worker-messages.js';
 import type { ChangeEvent, ReportResult, Store, TaskChange } from '../../store/store.js';
 import type { ConnectionHandlers } from '../../worker/transport.js';
 import { toAssignment } from './assignment.js';
-import { lostAttempts, type HeldAttempt } from './lost-attempts.js';
+import { lostAttempts } from './lost-attempts.js';
 import { ParentResults } from './parent-results.js';
 import { WorkerSession } from './session.js';
 
@@ -48,12 +49,13 @@ function plainAssign(list: Task[], full: boolean): AssignMessage {
 }
 
 /**
- * The report that hands back an attempt a re-registering worker no longer holds: one that never
- * started costs nothing (snoozed); one that ran is a failed attempt, retried as usual.
+ * The report that hands back an attempt a worker no longer holds: one that never started costs
+ * nothing (snoozed); one that ran is a failed attempt, retried as usual. Whether it started is,
+ * unless the caller knows better, what the store says.
  */
 function handBack(workerId: string) {
-  return (t: Task): Report =>
-    t.state === 'assigned'
+  return (t: Task, started = t.state !== 'assigned'): Report =>
+    !started
       ? { kind: 'snoozed', taskId: t.id, attempt: t.attempt, delayMs: 0 }
       : {
           kind: 'failed',
@@ -358,7 +360,9 @@ export class WorkerGateway {
     // on the way. It goes back to the queue, and runs again as a new attempt, never this one.
     const onWorker = await store.taskListOnWorker(id);
     const running = new Map(m.running.map((r) => [r.taskId, r.attempt]));
-    const gone = onWorker.filter((t) => running.get(t.id) !== t.attempt).map(handBack(id));
+    const gone = onWorker
+      .filter((t) => running.get(t.id) !== t.attempt)
+      .map((t) => handBack(id)(t));
     if (gone.length > 0) await store.taskReport(gone, now, this.random);
     const keep = onWorker.filter((t) => running.get(t.id) === t.attempt);
     await store.workerUpsert(record);
@@ -422,6 +426,7 @@ export class WorkerGateway {
     if (lost.length === 0 || s.closed) return;
     const attempts = new Map(lost.map((id) => [id, s.held.get(id)!.attempt]));
     const onWorker = await this.opts.store.taskListOnWorker(s.workerId!);
+    // Still the attempt judged lost, in the store and in this session, after the read.
     const gone = onWorker.filter(
       (t) => attempts.get(t.id) === t.attempt && s.held.get(t.id)?.attempt === t.attempt,
     );
@@ -436,8 +441,8 @@ export class WorkerGateway {
       // Should the worker still run it somewhere, that run stops: it is no longer this attempt's.
       s.send({ type: 'revoke', taskId: t.id, attempt: t.attempt, reason: 'lost by the worker' });
       // A start heard but not yet written makes it an attempt that ran.
-      const started = s.starts.holds(t.id, t.attempt);
-      reports.push(handBack(s.workerId!)(started ? { ...t, state: 'running' } : t));
+      const started = t.state !== 'assigned' || s.starts.holds(t.id, t.attempt);
+      reports.push(handBack(s.workerId!)(t, started));
     }
     await this.write(s, s.starts.take(reports, this.opts.clock.now()));
   }

@@ -1,10 +1,5 @@
+import type { HeldAttempt } from '../../protocol/worker-messages.js';
 import type { Held } from './session.js';
-
-/** An attempt a worker named in its heartbeat. */
-export interface HeldAttempt {
-  taskId: string;
-  attempt: number;
-}
 
 /**
  * The tasks whose attempt the session holds for its worker, that the worker was told of in one
